@@ -1,0 +1,156 @@
+// Detach: validation and preparation in the caller; the clone chain itself is
+// in internal/spawn.cc.
+#include "reap/detach.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "reap/internal/spawn.h"
+
+extern char** environ;
+
+namespace reap {
+namespace {
+
+// Owns every string the child reads; SpawnArgs points into it.
+struct Prepared {
+  std::string path;
+  std::vector<std::string> env;
+  std::vector<char*> argv;
+  std::vector<char*> envp;
+  std::vector<int> keep_fds;
+};
+
+std::string EnvName(const std::string& entry) {
+  return entry.substr(0, entry.find('='));
+}
+
+std::vector<std::string> BuildEnv(const Command& c) {
+  std::vector<std::string> env;
+  if (!c.clear_env && environ != nullptr) {
+    for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
+  }
+  auto erase = [&env](const std::string& name) {
+    env.erase(std::remove_if(env.begin(), env.end(),
+                             [&](const std::string& e) { return EnvName(e) == name; }),
+              env.end());
+  };
+  for (const auto& name : c.unset_env) erase(name);
+  for (const auto& [name, value] : c.set_env) {
+    erase(name);
+    env.push_back(name + "=" + value);
+  }
+  return env;
+}
+
+bool IsExecutableFile(const std::string& path, int* why) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) {
+    *why = errno;
+    return false;
+  }
+  if (!S_ISREG(st.st_mode) || faccessat(AT_FDCWD, path.c_str(), X_OK, AT_EACCESS) != 0) {
+    *why = EACCES;
+    return false;
+  }
+  return true;
+}
+
+// PATH lookup as execvp does it, but in the caller, before any process
+// exists: first executable regular file wins; if none, EACCES when some
+// candidate existed but was not executable, else ENOENT.
+Result<std::string> Resolve(const std::string& program,
+                            const std::vector<std::string>& env) {
+  if (program.find('/') != std::string::npos) return program;
+  std::string path_var;
+  bool have_path = false;
+  for (const auto& e : env) {
+    if (e.compare(0, 5, "PATH=") == 0) {
+      path_var = e.substr(5);
+      have_path = true;
+    }
+  }
+  if (!have_path) {
+    std::size_t n = confstr(_CS_PATH, nullptr, 0);
+    std::string def(n, '\0');
+    confstr(_CS_PATH, def.data(), n);
+    path_var = def.c_str();
+  }
+  int best = ENOENT;
+  std::size_t pos = 0;
+  for (;;) {
+    std::size_t end = path_var.find(':', pos);
+    std::string dir = path_var.substr(pos, end == std::string::npos ? end : end - pos);
+    if (dir.empty()) dir = ".";
+    std::string candidate = dir + "/" + program;
+    int why = 0;
+    if (IsExecutableFile(candidate, &why)) return candidate;
+    if (why == EACCES) best = EACCES;
+    if (end == std::string::npos) break;
+    pos = end + 1;
+  }
+  return Error{Stage::kResolve, best, program};
+}
+
+internal::SpawnStdio StdioPlan(const Stdio& s, int target) {
+  internal::SpawnStdio out{internal::SpawnStdio::kNull, "/dev/null",
+                           target == 0 ? O_RDONLY : O_WRONLY};
+  switch (s.mode) {
+    case Stdio::Mode::kNull: break;
+    case Stdio::Mode::kInherit:
+      out.mode = internal::SpawnStdio::kInherit;
+      out.path = nullptr;
+      break;
+    case Stdio::Mode::kFile:
+      out.mode = internal::SpawnStdio::kFile;
+      out.path = s.path.c_str();
+      if (target != 0) {
+        out.flags = O_WRONLY | O_CREAT | (s.append ? O_APPEND : O_TRUNC);
+      }
+      break;
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<Identity> Detach(const Command& command) {
+  if (auto e = command.Validate()) return *e;
+
+  Prepared p;
+  p.env = BuildEnv(command);
+  auto path = Resolve(command.program, p.env);
+  if (!path.ok()) return path.error();
+  p.path = path.value();
+
+  p.argv.reserve(command.args.size() + 2);
+  p.argv.push_back(const_cast<char*>(command.program.c_str()));
+  for (const auto& a : command.args) p.argv.push_back(const_cast<char*>(a.c_str()));
+  p.argv.push_back(nullptr);
+  p.envp.reserve(p.env.size() + 1);
+  for (auto& e : p.env) p.envp.push_back(e.data());
+  p.envp.push_back(nullptr);
+
+  p.keep_fds = command.keep_fds;
+  std::sort(p.keep_fds.begin(), p.keep_fds.end());
+  p.keep_fds.erase(std::unique(p.keep_fds.begin(), p.keep_fds.end()), p.keep_fds.end());
+
+  internal::SpawnArgs args{};
+  args.path = p.path.c_str();
+  args.argv = p.argv.data();
+  args.envp = p.envp.data();
+  args.cwd = command.cwd.empty() ? nullptr : command.cwd.c_str();
+  args.umask = command.umask ? static_cast<int>(*command.umask) : -1;
+  for (int i = 0; i < 3; ++i) args.stdio[i] = StdioPlan(command.stdio[i], i);
+  args.keep_fds = p.keep_fds.data();
+  args.keep_count = p.keep_fds.size();
+  return internal::Spawn(args);
+}
+
+}  // namespace reap

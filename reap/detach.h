@@ -1,0 +1,36 @@
+// Detach: start a command that outlives its caller, correctly.
+//
+//   reap::Command cmd;
+//   cmd.program = "sleep";
+//   cmd.args = {"30"};
+//   auto id = reap::Detach(cmd);
+//   if (!id.ok()) { log(id.error().ToString()); return; }
+//   use(id->pid, id->start_time);
+#ifndef REAP_REAP_DETACH_H_
+#define REAP_REAP_DETACH_H_
+
+#include "reap/command.h"
+#include "reap/error.h"
+#include "reap/identity.h"
+
+namespace reap {
+
+// Starts `command` detached and returns once its exec is confirmed:
+//  - it runs in a new session (it leads the session and its process group,
+//    so pid == pgid == sid), with no controlling terminal;
+//  - it is not the caller's child: an intermediate process creates it and is
+//    reaped before Detach returns, so its parent is the nearest subreaper or
+//    the PID namespace's init;
+//  - signal dispositions are default, the signal mask is empty, fds >= 3 are
+//    closed except keep_fds, stdio per command.stdio;
+//  - on any failure (validation, PATH lookup, setsid, stdio, chdir, keep_fd,
+//    exec) the Error names the stage and errno, and no process of the
+//    attempt is left (none running, no zombie).
+// Cost does not grow with the caller's memory (no fork of the caller).
+// Thread-safe; no fd of one call can leak into another call's command.
+// The caller's errno is unspecified afterwards.
+[[nodiscard]] Result<Identity> Detach(const Command& command);
+
+}  // namespace reap
+
+#endif  // REAP_REAP_DETACH_H_

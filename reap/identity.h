@@ -1,0 +1,31 @@
+// Who a detached process is: a PID alone can be recycled, PID + start time
+// cannot (within one boot).
+#ifndef REAP_REAP_IDENTITY_H_
+#define REAP_REAP_IDENTITY_H_
+
+#include <sys/types.h>
+
+#include <cstdint>
+
+namespace reap {
+
+struct Identity {
+  pid_t pid = 0;
+  // Field 22 of /proc/PID/stat (clock ticks after boot), read by the process
+  // itself before exec. 0 when /proc was not readable there.
+  std::uint64_t start_time = 0;
+  pid_t pgid = 0;  // process group after setsid (== pid: it leads it)
+  pid_t sid = 0;   // session after setsid (== pid: it leads it)
+};
+
+// True while /proc shows a process with this pid AND this start time (a
+// zombie counts: it is still that process). False once it is reaped or the
+// PID belongs to someone else. With start_time 0 only the pid is compared.
+bool IsSameProcess(const Identity& id);
+
+// True when IsSameProcess and the process is not a zombie.
+bool IsRunning(const Identity& id);
+
+}  // namespace reap
+
+#endif  // REAP_REAP_IDENTITY_H_

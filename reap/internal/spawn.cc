@@ -1,0 +1,386 @@
+// The clone chain of one detach: caller -> intermediate -> command.
+//
+// Hazards, and how this file handles each:
+// - Copying the caller. fork() copies page tables, so its cost grows with
+//   the caller's memory. Both clones use CLONE_VM|CLONE_VFORK (the
+//   posix_spawn technique): no copy, and each parent sleeps until its child
+//   execs or exits, so only one of the three runs at a time in the shared
+//   address space. Each child runs on its own stack in a private mapping.
+// - Shared memory. Between clone and exec the children share the caller's
+//   memory: they only read SpawnArgs (prepared by the caller), write the
+//   Shared block, and call raw system calls. No allocation, lock, stdio or
+//   exception. errno is the caller thread's (same TLS); it is clobbered.
+// - Knowing the PID. CLONE_PARENT_SETTID makes the kernel store the
+//   command's PID in Shared before that process runs, so the caller learns it
+//   even if the intermediate is killed right after the clone.
+// - Knowing when the command is done with our memory. CLONE_CHILD_CLEARTID
+//   makes the kernel zero a futex word and wake it when the command's memory
+//   is released: at exec or at exit. The caller waits on that word before it
+//   reads the outcome or unmaps the stacks, even if the intermediate died.
+//   No pipe is involved, so no descriptor can leak into a fork made by
+//   another thread of the caller.
+// - Signals. All signals are blocked (raw syscall, glibc's internal ones
+//   too) before the first clone, so no handler of the caller runs on a child
+//   stack. The command resets every disposition to SIG_DFL, then unblocks
+//   everything just before execve. A signal that kills the command between
+//   a failed execve and the failure report makes that failure look like a
+//   success whose process then died: a window of two instructions.
+// - Zombies. The intermediate is created with exit signal 0: the caller's
+//   SIGCHLD handler and waitpid(-1) never see it (and SIG_IGN on SIGCHLD does
+//   not auto-reap it); Detach reaps it by PID with __WALL. The intermediate
+//   reaps a command that failed before exec; a command that execs is left to
+//   the nearest subreaper or init.
+// - Descriptors. The command closes every fd >= 3 but keep_fds with
+//   close_range (fallbacks: getdents64 over /proc/self/fd, then a bounded
+//   loop). The caller opens nothing, so no fd of one call reaches another.
+// - EINTR. waitpid and read are retried; close is never retried.
+// - PID reuse. The command reads its own start time from /proc/self/stat
+//   before exec, so the returned identity is exact even if it exits at once.
+#include "reap/internal/spawn.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstring>
+#include <new>
+#include <string>
+
+#include "reap/internal/fault.h"
+#include "reap/proc.h"
+
+#ifndef __NR_close_range
+#define __NR_close_range 436
+#endif
+
+namespace reap {
+namespace internal {
+namespace {
+
+constexpr std::size_t kPage = 4096;
+constexpr std::size_t kStackSize = 64 * 1024;
+constexpr int kKernelSigsetBytes = _NSIG / 8;
+
+// Memory shared by caller, intermediate and command (first page of the
+// mapping). Children write; the caller reads after they are done.
+struct Shared {
+  const SpawnArgs* args;
+  char* command_stack_top;
+  pid_t command_pid;      // written by the kernel (CLONE_PARENT_SETTID)
+  int command_mm_alive;   // 1, zeroed by the kernel (CLONE_CHILD_CLEARTID)
+  int failed_stage;       // Stage as int; 0 when nothing failed
+  int failed_errno;
+  int failed_fd;          // for kKeepFd
+  int progress;           // last Stage the command's process entered
+  std::uint64_t start_time;
+  pid_t pgid;
+  pid_t sid;
+};
+static_assert(sizeof(Shared) <= kPage, "Shared must fit its page");
+
+long RawSigprocmask(int how, const void* set, void* old) {
+  return syscall(SYS_rt_sigprocmask, how, set, old, kKernelSigsetBytes);
+}
+
+[[noreturn]] void Fail(Shared* sh, Stage stage, int err) {
+  sh->failed_errno = err;
+  sh->failed_stage = static_cast<int>(stage);
+  _exit(127);
+}
+
+// Reads the command process's own identity. Best effort: /proc may be absent.
+void ReadOwnStat(Shared* sh) {
+  int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  char buf[1024];
+  std::size_t len = 0;
+  while (len < sizeof buf) {
+    ssize_t n = read(fd, buf + len, sizeof buf - len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    len += static_cast<std::size_t>(n);
+  }
+  close(fd);
+  RawProcStat st;
+  if (ParseRawProcStat(buf, len, &st)) {
+    sh->start_time = st.start_time;
+    sh->pgid = st.pgrp;
+    sh->sid = st.session;
+  }
+}
+
+void ResetSignals() {
+  struct sigaction dfl;
+  std::memset(&dfl, 0, sizeof dfl);
+  dfl.sa_handler = SIG_DFL;
+  for (int sig = 1; sig < _NSIG; ++sig) {
+    if (sig == SIGKILL || sig == SIGSTOP) continue;
+    // glibc refuses its internal signals (EINVAL); their handlers cannot
+    // run here (only threads of the caller's group receive them).
+    sigaction(sig, &dfl, nullptr);
+  }
+}
+
+int SetupStdio(const SpawnArgs& a, Shared* sh) {
+  for (int target = 0; target < 3; ++target) {
+    const SpawnStdio& s = a.stdio[target];
+    Stage stage = static_cast<Stage>(static_cast<int>(Stage::kStdin) + target);
+    sh->progress = static_cast<int>(stage);
+    if (s.mode == SpawnStdio::kInherit) {
+      // Keep the caller's fd even if it is close-on-exec there.
+      int flags = fcntl(target, F_GETFD);
+      if (flags >= 0 && (flags & FD_CLOEXEC)) fcntl(target, F_SETFD, 0);
+      continue;
+    }
+    int fd = open(s.path, s.flags, 0666);
+    if (fd < 0) Fail(sh, stage, errno);
+    if (fd != target) {
+      if (dup2(fd, target) < 0) Fail(sh, stage, errno);
+      close(fd);
+    }
+  }
+  return 0;
+}
+
+// Closes [lo, hi] with close_range, falling back to /proc/self/fd, then to a
+// loop bounded by RLIMIT_NOFILE.
+void CloseRange(unsigned lo, unsigned hi) {
+  if (lo > hi) return;
+  if (syscall(__NR_close_range, lo, hi, 0) == 0) return;
+  int dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir >= 0) {
+    alignas(8) char buf[2048];
+    for (;;) {
+      long n = syscall(SYS_getdents64, dir, buf, sizeof buf);
+      if (n <= 0) break;
+      for (long off = 0; off < n;) {
+        auto* d = reinterpret_cast<struct dirent64*>(buf + off);
+        off += d->d_reclen;
+        unsigned fd = 0;
+        bool digits = d->d_name[0] != '\0';
+        for (const char* p = d->d_name; *p; ++p) {
+          if (*p < '0' || *p > '9') { digits = false; break; }
+          fd = fd * 10 + static_cast<unsigned>(*p - '0');
+        }
+        if (digits && fd >= lo && fd <= hi && static_cast<int>(fd) != dir) {
+          close(static_cast<int>(fd));
+        }
+      }
+    }
+    close(dir);
+    return;
+  }
+  struct rlimit rl;
+  unsigned limit = 65536;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+      rl.rlim_cur < (1u << 20)) {
+    limit = static_cast<unsigned>(rl.rlim_cur);
+  }
+  for (unsigned fd = lo; fd <= hi && fd < limit; ++fd) close(static_cast<int>(fd));
+}
+
+[[maybe_unused]] void CloseFdsExcept(const SpawnArgs& a) {
+  unsigned lo = 3;
+  for (std::size_t i = 0; i < a.keep_count; ++i) {
+    unsigned keep = static_cast<unsigned>(a.keep_fds[i]);
+    if (keep > lo) CloseRange(lo, keep - 1);
+    lo = keep + 1;
+  }
+  CloseRange(lo, ~0u);
+}
+
+// The command's process: from the second clone to execve.
+int CommandMain(void* p) {
+  auto* sh = static_cast<Shared*>(p);
+  const SpawnArgs& a = *sh->args;
+
+  sh->progress = static_cast<int>(Stage::kSetsid);
+#ifndef REAP_DEFECT_SKIP_SETSID
+  if (setsid() < 0) Fail(sh, Stage::kSetsid, errno);
+#endif
+  ReadOwnStat(sh);
+
+  sh->progress = static_cast<int>(Stage::kSignals);
+  ResetSignals();
+  if (a.umask >= 0) umask(static_cast<mode_t>(a.umask));
+
+  SetupStdio(a, sh);
+
+  if (a.cwd != nullptr) {
+    sh->progress = static_cast<int>(Stage::kChdir);
+    if (chdir(a.cwd) < 0) Fail(sh, Stage::kChdir, errno);
+  }
+
+  sh->progress = static_cast<int>(Stage::kKeepFd);
+  for (std::size_t i = 0; i < a.keep_count; ++i) {
+    int fd = a.keep_fds[i];
+    int flags = fcntl(fd, F_GETFD);
+    if (flags < 0) {
+      sh->failed_fd = fd;
+      Fail(sh, Stage::kKeepFd, errno);
+    }
+    if ((flags & FD_CLOEXEC) && fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) < 0) {
+      sh->failed_fd = fd;
+      Fail(sh, Stage::kKeepFd, errno);
+    }
+  }
+
+  sh->progress = static_cast<int>(Stage::kCloseFds);
+#ifndef REAP_DEFECT_LEAK_FD
+  CloseFdsExcept(a);
+#endif
+
+  REAP_FAULT_POINT(kChildBeforeExec);
+  sh->progress = static_cast<int>(Stage::kExec);
+  std::uint64_t empty[(_NSIG + 63) / 64] = {};
+#ifdef REAP_DEFECT_BLOCK_SIGNAL
+  empty[0] |= 1ull << (SIGTERM - 1);
+#endif
+  RawSigprocmask(SIG_SETMASK, empty, nullptr);
+  execve(a.path, a.argv, a.envp);
+  int err = errno;
+  std::uint64_t all[(_NSIG + 63) / 64];
+  std::memset(all, 0xff, sizeof all);
+  RawSigprocmask(SIG_SETMASK, all, nullptr);
+  Fail(sh, Stage::kExec, err);
+}
+
+// The intermediate: creates the command's process, waits (CLONE_VFORK) until
+// it execs or exits, reaps it if it never reached a successful exec.
+int IntermediateMain(void* p) {
+  auto* sh = static_cast<Shared*>(p);
+  REAP_FAULT_POINT(kIntermediateBeforeClone);
+  int flags = CLONE_VM | CLONE_VFORK | CLONE_PARENT_SETTID |
+              CLONE_CHILD_CLEARTID | SIGCHLD;
+  pid_t pid = clone(CommandMain, sh->command_stack_top, flags, sh,
+                    &sh->command_pid, nullptr, &sh->command_mm_alive);
+  if (pid < 0) Fail(sh, Stage::kFork, errno);
+  if (sh->failed_stage != 0 || sh->progress != static_cast<int>(Stage::kExec)) {
+    while (waitpid(pid, nullptr, __WALL) < 0 && errno == EINTR) {
+    }
+  }
+  _exit(0);
+}
+
+void WaitUntilReleased(int* word) {
+  while (__atomic_load_n(word, __ATOMIC_ACQUIRE) != 0) {
+    struct timespec ts = {0, 50 * 1000 * 1000};  // re-check even if a wake is missed
+    syscall(SYS_futex, word, FUTEX_WAIT, 1, &ts, nullptr, 0);
+  }
+}
+
+Error ChildError(const Shared& sh, const SpawnArgs& a) {
+  Stage stage = static_cast<Stage>(sh.failed_stage);
+  Error e{stage, sh.failed_errno, {}};
+  switch (stage) {
+    case Stage::kStdin:
+    case Stage::kStdout:
+    case Stage::kStderr: {
+      const SpawnStdio& s = a.stdio[static_cast<int>(stage) - static_cast<int>(Stage::kStdin)];
+      e.what = s.path != nullptr ? s.path : "";
+      break;
+    }
+    case Stage::kChdir: e.what = a.cwd != nullptr ? a.cwd : ""; break;
+    case Stage::kKeepFd: e.what = "fd " + std::to_string(sh.failed_fd); break;
+    case Stage::kExec: e.what = a.argv[0] != nullptr ? a.argv[0] : a.path; break;
+    default: break;
+  }
+  return e;
+}
+
+}  // namespace
+
+Result<Identity> Spawn(const SpawnArgs& args) {
+  // [Shared][guard][intermediate stack][guard][command stack]
+  const std::size_t total = kPage + 2 * (kPage + kStackSize);
+  void* map = mmap(nullptr, total, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  if (map == MAP_FAILED) return Error{Stage::kSetup, errno, "mmap"};
+  char* base = static_cast<char*>(map);
+  char* stack_a = base + 2 * kPage;
+  char* stack_b = stack_a + kStackSize + kPage;
+  if (mprotect(base + kPage, kPage, PROT_NONE) != 0 ||
+      mprotect(stack_a + kStackSize, kPage, PROT_NONE) != 0) {
+    int e = errno;
+    munmap(map, total);
+    return Error{Stage::kSetup, e, "mprotect"};
+  }
+  auto* sh = new (base) Shared{};
+  sh->args = &args;
+  sh->command_stack_top = stack_b + kStackSize;
+  sh->command_mm_alive = 1;
+
+  std::uint64_t all[(_NSIG + 63) / 64];
+  std::uint64_t old[(_NSIG + 63) / 64];
+  std::memset(all, 0xff, sizeof all);
+  if (RawSigprocmask(SIG_SETMASK, all, old) != 0) {
+    int e = errno;
+    munmap(map, total);
+    return Error{Stage::kSetup, e, "sigprocmask"};
+  }
+  REAP_FAULT_POINT(kBeforeFirstClone);
+  // Exit signal 0: nobody but us can wait for the intermediate.
+  pid_t ipid = clone(IntermediateMain, stack_a + kStackSize, CLONE_VM | CLONE_VFORK, sh);
+  int clone_errno = errno;
+  RawSigprocmask(SIG_SETMASK, old, nullptr);
+  if (ipid < 0) {
+    munmap(map, total);
+    return Error{Stage::kIntermediate, clone_errno, "clone"};
+  }
+
+  int status = 0;
+#ifndef REAP_DEFECT_NO_REAP_INTERMEDIATE
+  while (waitpid(ipid, &status, __WALL) < 0 && errno == EINTR) {
+  }
+#endif
+  const pid_t cpid = __atomic_load_n(&sh->command_pid, __ATOMIC_ACQUIRE);
+  Result<Identity> result = Error{};
+  if (cpid == 0) {
+    if (sh->failed_stage != 0) {
+      result = ChildError(*sh, args);
+    } else {
+      std::string what = "intermediate process died";
+      if (WIFSIGNALED(status)) {
+        what += " (signal " + std::to_string(WTERMSIG(status)) + ")";
+      }
+      result = Error{Stage::kIntermediate, ECHILD, what};
+    }
+  } else {
+    WaitUntilReleased(&sh->command_mm_alive);
+    if (sh->failed_stage != 0) {
+      result = ChildError(*sh, args);
+    } else if (sh->progress != static_cast<int>(Stage::kExec)) {
+      result = Error{Stage::kLost, ECHILD,
+                     std::string("command process died during ") +
+                         StageName(static_cast<Stage>(sh->progress))};
+    } else {
+      REAP_FAULT_POINT(kAfterExecBeforeReport);
+      Identity id;
+      id.pid = cpid;
+#ifdef REAP_DEFECT_REPORT_INTERMEDIATE_PID
+      id.pid = ipid;
+#endif
+      id.start_time = sh->start_time;
+      id.pgid = sh->pgid;
+      id.sid = sh->sid;
+      result = id;
+    }
+  }
+  munmap(map, total);
+  REAP_FAULT_POINT(kBeforeReturn);
+  return result;
+}
+
+}  // namespace internal
+}  // namespace reap

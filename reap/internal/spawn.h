@@ -1,0 +1,42 @@
+// The clone chain of one detach. Everything here is prepared by the caller;
+// the child-side code only reads it.
+#ifndef REAP_REAP_INTERNAL_SPAWN_H_
+#define REAP_REAP_INTERNAL_SPAWN_H_
+
+#include <cstddef>
+#include <type_traits>
+
+#include "reap/error.h"
+#include "reap/identity.h"
+
+namespace reap {
+namespace internal {
+
+struct SpawnStdio {
+  enum Mode : int { kNull, kInherit, kFile } mode;
+  const char* path;  // kFile: the file; kNull: "/dev/null"
+  int flags;         // open(2) flags, without O_CLOEXEC
+};
+
+// Plain pointers into storage the caller keeps alive for the whole Spawn.
+struct SpawnArgs {
+  const char* path;        // resolved program path, given to execve
+  char* const* argv;       // NULL-terminated
+  char* const* envp;       // NULL-terminated
+  const char* cwd;         // nullptr: keep the caller's
+  int umask;               // -1: keep the caller's
+  SpawnStdio stdio[3];
+  const int* keep_fds;     // ascending, unique, all >= 3
+  std::size_t keep_count;
+};
+static_assert(std::is_trivially_destructible<SpawnArgs>::value,
+              "SpawnArgs is read between clone and exec: no destructors");
+
+// Runs the clone chain. On failure the Error's `what` is filled from args
+// (the path, cwd or fd involved).
+Result<Identity> Spawn(const SpawnArgs& args);
+
+}  // namespace internal
+}  // namespace reap
+
+#endif  // REAP_REAP_INTERNAL_SPAWN_H_

@@ -1,0 +1,208 @@
+#include "reap/proc.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace reap {
+namespace {
+
+// Parses an optionally signed decimal at text[*i], stopping at a space or the
+// end. Allocation-free.
+bool ParseNumber(const char* text, std::size_t len, std::size_t* i,
+                 long long* out) {
+  bool negative = false;
+  if (*i < len && text[*i] == '-') {
+    negative = true;
+    ++*i;
+  }
+  std::size_t start = *i;
+  unsigned long long v = 0;
+  while (*i < len && text[*i] >= '0' && text[*i] <= '9') {
+    unsigned digit = static_cast<unsigned>(text[*i] - '0');
+    if (v > (~0ULL - digit) / 10) return false;  // overflow
+    v = v * 10 + digit;
+    ++*i;
+  }
+  if (*i == start) return false;
+  if (*i < len && text[*i] != ' ' && text[*i] != '\n') return false;
+  *out = negative ? -static_cast<long long>(v) : static_cast<long long>(v);
+  return true;
+}
+
+bool SkipSpace(const char* text, std::size_t len, std::size_t* i) {
+  if (*i >= len || text[*i] != ' ') return false;
+  ++*i;
+  return true;
+}
+
+Result<std::string> ReadSmallFile(const std::string& path, Stage stage) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Error{stage, errno, path};
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int e = errno;
+      close(fd);
+      return Error{stage, e, path};
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  close(fd);
+  return out;
+}
+
+std::string ProcPath(pid_t pid, const char* leaf) {
+  return "/proc/" + std::to_string(pid) + "/" + leaf;
+}
+
+}  // namespace
+
+bool ParseRawProcStat(const char* text, std::size_t len, RawProcStat* out) {
+  // "PID (COMM) STATE PPID PGRP SESSION TTY_NR TPGID FLAGS ... STARTTIME ..."
+  std::size_t i = 0;
+  long long v = 0;
+  if (!ParseNumber(text, len, &i, &v) || v <= 0) return false;
+  out->pid = static_cast<pid_t>(v);
+  if (!SkipSpace(text, len, &i) || i >= len || text[i] != '(') return false;
+  std::size_t open_paren = i;
+  std::size_t close_paren = len;
+  for (std::size_t j = len; j > open_paren + 1; --j) {
+    if (text[j - 1] == ')') {
+      close_paren = j - 1;
+      break;
+    }
+  }
+  if (close_paren == len) return false;
+  out->comm_begin = open_paren + 1;
+  out->comm_len = close_paren - open_paren - 1;
+  i = close_paren + 1;
+  if (!SkipSpace(text, len, &i) || i >= len) return false;
+  out->state = text[i++];
+  // Fields 4.. are numbers; keep the ones we want, up to 22 (starttime).
+  for (int field = 4; field <= 22; ++field) {
+    if (!SkipSpace(text, len, &i)) return false;
+    if (!ParseNumber(text, len, &i, &v)) return false;
+    switch (field) {
+      case 4: out->ppid = static_cast<pid_t>(v); break;
+      case 5: out->pgrp = static_cast<pid_t>(v); break;
+      case 6: out->session = static_cast<pid_t>(v); break;
+      case 7: out->tty_nr = static_cast<int>(v); break;
+      case 22:
+        if (v < 0) return false;
+        out->start_time = static_cast<std::uint64_t>(v);
+        break;
+      default: break;
+    }
+  }
+  return true;
+}
+
+Result<ProcStat> ParseProcStat(std::string_view text) {
+  RawProcStat raw;
+  if (!ParseRawProcStat(text.data(), text.size(), &raw)) {
+    return Error{Stage::kValidate, EINVAL, "malformed /proc/PID/stat text"};
+  }
+  ProcStat s;
+  s.pid = raw.pid;
+  s.comm = std::string(text.substr(raw.comm_begin, raw.comm_len));
+  s.state = raw.state;
+  s.ppid = raw.ppid;
+  s.pgrp = raw.pgrp;
+  s.session = raw.session;
+  s.tty_nr = raw.tty_nr;
+  s.start_time = raw.start_time;
+  return s;
+}
+
+Result<ProcStat> ReadProcStat(pid_t pid) {
+  auto text = ReadSmallFile(ProcPath(pid, "stat"), Stage::kNone);
+  if (!text.ok()) return text.error();
+  return ParseProcStat(text.value());
+}
+
+Result<ProcStatus> ReadProcStatus(pid_t pid) {
+  auto text = ReadSmallFile(ProcPath(pid, "status"), Stage::kNone);
+  if (!text.ok()) return text.error();
+  ProcStatus st;
+  const std::string& t = text.value();
+  std::size_t pos = 0;
+  while (pos < t.size()) {
+    std::size_t end = t.find('\n', pos);
+    if (end == std::string::npos) end = t.size();
+    std::string_view line(t.data() + pos, end - pos);
+    auto hex = [&](std::string_view key, std::uint64_t* out) {
+      if (line.substr(0, key.size()) != key) return;
+      *out = std::strtoull(std::string(line.substr(key.size())).c_str(),
+                           nullptr, 16);
+    };
+    hex("SigBlk:", &st.sig_blk);
+    hex("SigIgn:", &st.sig_ign);
+    hex("SigCgt:", &st.sig_cgt);
+    if (line.substr(0, 5) == "PPid:") {
+      st.ppid = static_cast<pid_t>(
+          std::strtol(std::string(line.substr(5)).c_str(), nullptr, 10));
+    }
+    pos = end + 1;
+  }
+  return st;
+}
+
+Result<std::vector<int>> ListFds(pid_t pid) {
+  std::string path = ProcPath(pid, "fd");
+  DIR* dir = opendir(path.c_str());
+  if (dir == nullptr) return Error{Stage::kNone, errno, path};
+  std::vector<int> fds;
+  while (dirent* e = readdir(dir)) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    fds.push_back(std::atoi(e->d_name));
+  }
+  // The directory stream's own fd shows up when PID is us.
+  int self_fd = dirfd(dir);
+  closedir(dir);
+  if (pid == getpid()) {
+    fds.erase(std::remove(fds.begin(), fds.end(), self_fd), fds.end());
+  }
+  std::sort(fds.begin(), fds.end());
+  return fds;
+}
+
+Result<std::vector<std::string>> ReadCmdline(pid_t pid) {
+  auto text = ReadSmallFile(ProcPath(pid, "cmdline"), Stage::kNone);
+  if (!text.ok()) return text.error();
+  std::vector<std::string> argv;
+  const std::string& t = text.value();
+  std::size_t pos = 0;
+  while (pos < t.size()) {
+    std::size_t end = t.find('\0', pos);
+    if (end == std::string::npos) end = t.size();
+    argv.emplace_back(t, pos, end - pos);
+    pos = end + 1;
+  }
+  return argv;
+}
+
+std::vector<pid_t> ListChildren(pid_t parent) {
+  std::vector<pid_t> out;
+  DIR* dir = opendir("/proc");
+  if (dir == nullptr) return out;
+  while (dirent* e = readdir(dir)) {
+    if (e->d_name[0] < '1' || e->d_name[0] > '9') continue;
+    pid_t pid = static_cast<pid_t>(std::atoi(e->d_name));
+    auto st = ReadProcStat(pid);
+    if (st.ok() && st->ppid == parent) out.push_back(pid);
+  }
+  closedir(dir);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace reap

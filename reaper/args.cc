@@ -1,0 +1,296 @@
+#include "reaper/args.h"
+
+#include <errno.h>
+
+#include <cstdlib>
+#include <optional>
+#include <string_view>
+
+#include "reaper/words.h"
+
+namespace reaper {
+namespace {
+
+reap::Error Usage(std::string message) {
+  return reap::Error{reap::Stage::kValidate, 0, std::move(message)};
+}
+
+// "-name", "--name", "-name=V", "--name=V" -> name (without value).
+std::string_view FlagName(std::string_view arg) {
+  if (arg.size() < 2 || arg[0] != '-') return {};
+  std::string_view s = arg.substr(arg[1] == '-' ? 2 : 1);
+  return s.substr(0, s.find('='));
+}
+
+std::optional<int> ParseFd(const std::string& s) {
+  if (s.empty() || s.size() > 9) return std::nullopt;
+  int v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + (c - '0');
+  }
+  return v;
+}
+
+std::optional<mode_t> ParseOctal(const std::string& s) {
+  if (s.empty() || s.size() > 4) return std::nullopt;
+  mode_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '7') return std::nullopt;
+    v = v * 8 + static_cast<mode_t>(c - '0');
+  }
+  if (v > 0777) return std::nullopt;
+  return v;
+}
+
+reap::Stdio StdioFor(const std::string& value) {
+  return value == "-" ? reap::Stdio::Inherit() : reap::Stdio::File(value);
+}
+
+reap::Result<CliOptions> ParseLegacy(const std::vector<std::string>& args) {
+  // Go's flag package: -f=v, --f=v, -f v; bools -h, -h=true; stops at the
+  // first non-flag argument or "--".
+  CliOptions o;
+  o.legacy = true;
+  std::string cmd, cmd_args;
+  bool help = false, version = false;
+  std::size_t i = 0;
+  for (; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--") {
+      ++i;
+      break;
+    }
+    if (a.size() < 2 || a[0] != '-') break;
+    std::string_view name = FlagName(a);
+    std::size_t eq = a.find('=');
+    std::optional<std::string> value;
+    if (eq != std::string::npos) value = a.substr(eq + 1);
+    if (name == "cmd" || name == "args") {
+      if (!value) {
+        if (i + 1 >= args.size()) return Usage("flag needs an argument: -" + std::string(name));
+        value = args[++i];
+      }
+      (name == "cmd" ? cmd : cmd_args) = *value;
+    } else if (name == "h" || name == "help" || name == "v") {
+      bool on = true;
+      if (value) {
+        if (*value == "true" || *value == "1") {
+          on = true;
+        } else if (*value == "false" || *value == "0") {
+          on = false;
+        } else {
+          return Usage("invalid boolean value \"" + *value + "\" for -" + std::string(name));
+        }
+      }
+      (name == "v" ? version : help) = on;
+    } else {
+      return Usage("flag provided but not defined: " + a);
+    }
+  }
+  if (i < args.size()) {
+    return Usage("unexpected argument '" + args[i] +
+                 "' (legacy form takes only -cmd and -args)");
+  }
+  if (help) {
+    o.action = CliOptions::Action::kLegacyHelp;
+    return o;
+  }
+  if (version) {
+    o.action = CliOptions::Action::kLegacyVersion;
+    return o;
+  }
+  // The Go tool pasted both values into a bash command line, so bash removed
+  // one layer of quotes and split words. We split the same way, but expand
+  // nothing and run no shell.
+  auto cmd_words = SplitWords(cmd);
+  if (!cmd_words.ok()) return Usage("-cmd: " + cmd_words.error().what);
+  if (cmd_words->empty() || cmd_words->front().empty()) return Usage("-cmd is empty");
+  auto arg_words = SplitWords(cmd_args);
+  if (!arg_words.ok()) return Usage("-args: " + arg_words.error().what);
+  o.command.program = cmd_words->front();
+  o.command.args.assign(cmd_words->begin() + 1, cmd_words->end());
+  o.command.args.insert(o.command.args.end(), arg_words->begin(), arg_words->end());
+  return o;
+}
+
+}  // namespace
+
+bool IsLegacyForm(const std::vector<std::string>& args) {
+  if (args.empty()) return false;
+  std::string_view name = FlagName(args[0]);
+  if (name.empty()) return false;
+  const std::string& a = args[0];
+  bool single_dash = a[1] != '-';
+  return name == "cmd" || name == "args" ||
+         (single_dash && (name == "h" || name == "v"));
+}
+
+reap::Result<CliOptions> ParseArgs(const std::vector<std::string>& args) {
+  if (IsLegacyForm(args)) return ParseLegacy(args);
+  CliOptions o;
+  std::optional<std::string> shell;
+  std::size_t i = 0;
+  if (!args.empty() && args[0] == "doctor") {
+    if (args.size() > 1) return Usage("doctor takes no arguments");
+    o.action = CliOptions::Action::kDoctor;
+    return o;
+  }
+  for (; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--") {
+      ++i;
+      break;
+    }
+    if (a.size() < 2 || a[0] != '-') break;  // the command starts here
+    std::string name = a;
+    std::optional<std::string> value;
+    if (a.compare(0, 2, "--") == 0 && a.find('=') != std::string::npos) {
+      name = a.substr(0, a.find('='));
+      value = a.substr(a.find('=') + 1);
+    }
+    auto need = [&]() -> reap::Result<std::string> {
+      if (value) return *value;
+      if (i + 1 >= args.size()) return Usage(name + " needs a value");
+      return args[++i];
+    };
+    auto flag = [&]() -> bool { return !value; };
+    if (name == "--help") {
+      o.action = CliOptions::Action::kHelp;
+      return o;
+    } else if (name == "--version") {
+      o.action = CliOptions::Action::kVersion;
+      return o;
+    } else if (name == "--stdin" || name == "--stdout" || name == "--stderr") {
+      auto v = need();
+      if (!v.ok()) return v.error();
+      if (v->empty()) return Usage(name + " needs a file name (or - to inherit)");
+      int fd = name == "--stdin" ? 0 : name == "--stdout" ? 1 : 2;
+      bool append = o.command.stdio[fd].append;
+      o.command.stdio[fd] = StdioFor(*v);
+      o.command.stdio[fd].append = append;
+    } else if (name == "--append" && flag()) {
+      o.command.stdio[1].append = o.command.stdio[2].append = true;
+    } else if (name == "--cwd") {
+      auto v = need();
+      if (!v.ok()) return v.error();
+      if (v->empty()) return Usage("--cwd needs a directory");
+      o.command.cwd = *v;
+    } else if (name == "--env") {
+      auto v = need();
+      if (!v.ok()) return v.error();
+      std::size_t eq = v->find('=');
+      if (eq == std::string::npos || eq == 0) {
+        return Usage("--env needs NAME=VALUE, got '" + *v + "'");
+      }
+      o.command.set_env.emplace_back(v->substr(0, eq), v->substr(eq + 1));
+    } else if (name == "--unset-env") {
+      auto v = need();
+      if (!v.ok()) return v.error();
+      if (v->empty() || v->find('=') != std::string::npos) {
+        return Usage("--unset-env needs a variable name, got '" + *v + "'");
+      }
+      o.command.unset_env.push_back(*v);
+    } else if (name == "--clear-env" && flag()) {
+      o.command.clear_env = true;
+    } else if (name == "--umask") {
+      auto v = need();
+      if (!v.ok()) return v.error();
+      auto m = ParseOctal(*v);
+      if (!m) return Usage("--umask needs an octal mode 0..777, got '" + *v + "'");
+      o.command.umask = *m;
+    } else if (name == "--keep-fd") {
+      auto v = need();
+      if (!v.ok()) return v.error();
+      auto fd = ParseFd(*v);
+      if (!fd || *fd < 3) {
+        return Usage("--keep-fd needs a descriptor number >= 3, got '" + *v + "'");
+      }
+      o.command.keep_fds.push_back(*fd);
+    } else if (name == "--pidfile") {
+      auto v = need();
+      if (!v.ok()) return v.error();
+      if (v->empty()) return Usage("--pidfile needs a file name");
+      o.pidfile = *v;
+    } else if (name == "--force" && flag()) {
+      o.force = true;
+    } else if (name == "--json" && flag()) {
+      o.json = true;
+    } else if (name == "--shell") {
+      auto v = need();
+      if (!v.ok()) return v.error();
+      shell = *v;
+    } else {
+      return Usage("unknown option '" + a + "'");
+    }
+  }
+  if (shell) {
+    if (i < args.size()) return Usage("--shell takes the whole command line; got extra '" + args[i] + "'");
+    o.command.program = "/bin/sh";
+    o.command.args = {"-c", *shell};
+    return o;
+  }
+  if (i >= args.size()) return Usage("no command given");
+  o.command.program = args[i];
+  o.command.args.assign(args.begin() + static_cast<long>(i) + 1, args.end());
+  if (o.command.program.empty()) return Usage("empty command name");
+  return o;
+}
+
+std::string HelpText() {
+  return R"(Usage: reaper [OPTIONS] [--] COMMAND [ARG...]
+       reaper [OPTIONS] --shell 'CMDLINE'
+       reaper -cmd='COMMAND' [-args='ARGS']      (legacy form)
+       reaper doctor
+
+Start COMMAND detached: in a new session, not a child of the caller, with
+default signal handling, an empty signal mask and only fds 0-2 (plus
+--keep-fd ones). Prints its PID once the exec has succeeded.
+
+Options:
+  --stdin FILE       read stdin from FILE (default /dev/null; - inherits)
+  --stdout FILE      write stdout to FILE, truncated (default /dev/null;
+                     - inherits)
+  --stderr FILE      write stderr to FILE, truncated (default /dev/null;
+                     - inherits)
+  --append           append to the --stdout/--stderr files instead
+  --cwd DIR          run COMMAND in DIR (stdio files are opened first,
+                     relative to the current directory)
+  --env NAME=VALUE   set a variable in COMMAND's environment (repeatable)
+  --unset-env NAME   remove a variable from it (repeatable)
+  --clear-env        start from an empty environment
+  --umask OCTAL      file mode creation mask of COMMAND (0..777)
+  --keep-fd N        keep descriptor N (>= 3) open in COMMAND (repeatable)
+  --pidfile FILE     write the PID to FILE atomically once the exec succeeded;
+                     refuses to replace a pidfile naming a live process
+  --force            replace such a pidfile anyway
+  --json             print {"pid","start_time","pgid","sid","argv"} as JSON
+  --shell CMDLINE    run /bin/sh -c CMDLINE detached (pipelines, redirections);
+                     the PID is the shell's
+  --help             show this help
+  --version          show the version
+
+Legacy form (the Go tool's interface): -cmd=X and -args=Y (also -cmd X,
+--cmd=X); values may carry literal quotes; -args is split into words like a
+shell would, but nothing is expanded and no shell runs. The PID is printed
+with no trailing newline. -h shows the legacy usage, -v the version.
+
+Exit status: 0 started; 2 usage error; 126 found but not executable;
+127 not found; 1 any other failure. On failure stdout is empty and stderr
+has one line: "reaper: STAGE: WHAT: REASON".
+)";
+}
+
+std::string LegacyUsageText() {
+  // Laid out as Go's flag package prints defaults; the wording is ours.
+  return R"(Usage of reaper:
+  -args string
+    	words passed to the -cmd program, split like a shell would (optional)
+  -cmd string
+    	program to start detached (required)
+  -h	print this usage and exit
+  -v	print the version and exit
+)";
+}
+
+}  // namespace reaper

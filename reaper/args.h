@@ -1,0 +1,46 @@
+// Command-line parsing of reaper: the modern form and the legacy Go tool's
+// form, both into a reap::Command plus output options. No process logic.
+#ifndef REAP_REAPER_ARGS_H_
+#define REAP_REAPER_ARGS_H_
+
+#include <string>
+#include <vector>
+
+#include "reap/command.h"
+#include "reap/error.h"
+
+namespace reaper {
+
+inline constexpr const char kVersion[] = "0.1.0";
+
+struct CliOptions {
+  enum class Action {
+    kDetach,
+    kHelp,           // --help: full help on stdout
+    kVersion,        // --version: "reaper VERSION\n"
+    kLegacyHelp,     // -h: the Go tool's usage on stderr, exit 0
+    kLegacyVersion,  // -v: "reaper version: VERSION\n"
+    kDoctor,         // reaper doctor
+  };
+  Action action = Action::kDetach;
+  reap::Command command;
+  bool legacy = false;  // legacy form: PID printed with no newline
+  bool json = false;
+  std::string pidfile;
+  bool force = false;
+};
+
+// Parses argv[1..] (ARGS excludes the program name). Usage errors come back
+// with Stage kValidate and a message naming the offending argument.
+reap::Result<CliOptions> ParseArgs(const std::vector<std::string>& args);
+
+// True when ARGS use the legacy form (-cmd, -args, -h, -v).
+bool IsLegacyForm(const std::vector<std::string>& args);
+
+// Texts shown by --help and -h.
+std::string HelpText();
+std::string LegacyUsageText();
+
+}  // namespace reaper
+
+#endif  // REAP_REAPER_ARGS_H_

@@ -1,0 +1,104 @@
+// reaper: the CLI over reap::Detach. Parses, detaches, prints; no process
+// logic of its own.
+#include <errno.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "reap/detach.h"
+#include "reap/identity.h"
+#include "reap/pidfile.h"
+#include "reaper/args.h"
+#include "reaper/doctor.h"
+#include "reaper/output.h"
+
+namespace {
+
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+
+int Fail(const std::string& line, int code) {
+  std::fprintf(stderr, "reaper: %s\n", line.c_str());
+  return code;
+}
+
+// Ends a process we started but cannot hand over, by PID and only while it is
+// still the one we started. It is not our child: its adopter reaps it.
+void Abandon(const reap::Identity& id) {
+  if (reap::IsSameProcess(id)) kill(id.pid, SIGKILL);
+}
+
+int Run(const std::vector<std::string>& args) {
+  auto parsed = reaper::ParseArgs(args);
+  if (!parsed.ok()) {
+    return Fail("usage: " + parsed.error().what + " (see reaper --help)", kExitUsage);
+  }
+  const reaper::CliOptions& o = parsed.value();
+  using Action = reaper::CliOptions::Action;
+  switch (o.action) {
+    case Action::kHelp:
+      std::fputs(reaper::HelpText().c_str(), stdout);
+      return std::fflush(stdout) == 0 ? 0 : kExitFailure;
+    case Action::kVersion:
+      std::printf("reaper %s\n", reaper::kVersion);
+      return std::fflush(stdout) == 0 ? 0 : kExitFailure;
+    case Action::kLegacyHelp:
+      std::fputs(reaper::LegacyUsageText().c_str(), stderr);
+      return 0;
+    case Action::kLegacyVersion:
+      std::printf("reaper version: %s\n", reaper::kVersion);
+      return std::fflush(stdout) == 0 ? 0 : kExitFailure;
+    case Action::kDoctor:
+      return reaper::RunDoctor(stdout);
+    case Action::kDetach:
+      break;
+  }
+
+  // Check the pidfile before anything starts, so a bad one leaves nothing.
+  std::optional<reap::PidfileWriter> pidfile;
+  if (!o.pidfile.empty()) {
+    auto w = reap::PidfileWriter::Prepare(o.pidfile, o.force);
+    if (!w.ok()) {
+      const reap::Error& e = w.error();
+      std::string line = "pidfile: " + e.what;
+      if (e.err != 0 && e.err != EEXIST) line += std::string(": ") + std::strerror(e.err);
+      return Fail(line, kExitFailure);
+    }
+    pidfile.emplace(std::move(w.value()));
+  }
+
+  auto id = reap::Detach(o.command);
+  if (!id.ok()) return Fail(id.error().ToString(), reaper::ExitCodeFor(id.error()));
+
+  if (pidfile) {
+    auto st = pidfile->Commit(id->pid);
+    if (!st.ok()) {
+      Abandon(id.value());
+      return Fail("pidfile: " + st.error().ToString(), kExitFailure);
+    }
+  }
+  std::string out = o.json ? reaper::IdentityJson(id.value(), o.command) + "\n"
+                           : std::to_string(id->pid) + (o.legacy ? "" : "\n");
+  if (std::fputs(out.c_str(), stdout) < 0 || std::fflush(stdout) != 0) {
+    // Nobody learned the PID: do not leave an unknown process behind.
+    int e = errno;
+    Abandon(id.value());
+    if (pidfile) unlink(o.pidfile.c_str());
+    return Fail(std::string("output: stdout: ") + std::strerror(e), kExitFailure);
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // A closed stdout pipe must be an error we report, not a silent death.
+  signal(SIGPIPE, SIG_IGN);
+  std::vector<std::string> args(argv + 1, argv + argc);
+  return Run(args);
+}

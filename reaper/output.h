@@ -1,0 +1,25 @@
+// What reaper prints and which exit code an error maps to.
+#ifndef REAP_REAPER_OUTPUT_H_
+#define REAP_REAPER_OUTPUT_H_
+
+#include <string>
+
+#include "reap/command.h"
+#include "reap/error.h"
+#include "reap/identity.h"
+
+namespace reaper {
+
+// 2 usage (validation); 127 not found; 126 found but not executable;
+// 1 anything else.
+int ExitCodeFor(const reap::Error& error);
+
+// {"pid":N,"start_time":N,"pgid":N,"sid":N,"argv":["...",...]}
+std::string IdentityJson(const reap::Identity& id, const reap::Command& command);
+
+// JSON string literal for S (quotes included).
+std::string JsonString(const std::string& s);
+
+}  // namespace reaper
+
+#endif  // REAP_REAPER_OUTPUT_H_

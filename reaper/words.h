@@ -1,0 +1,30 @@
+// Shell-like word splitting without a shell: quotes and backslashes are
+// honoured, nothing is expanded ($VAR, $(...), globs, ';' stay literal).
+#ifndef REAP_REAPER_WORDS_H_
+#define REAP_REAPER_WORDS_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "reap/error.h"
+
+namespace reaper {
+
+// Splits TEXT into words as sh would before expansion:
+//  - blanks (space, tab, newline) separate words;
+//  - '...' keeps everything literally;
+//  - "..." keeps everything but \" \\ \$ \` and backslash-newline;
+//  - a backslash outside quotes quotes the next character (backslash-newline
+//    is removed);
+//  - '' and "" produce an empty word.
+// An unterminated quote or a trailing lone backslash is an error (kValidate,
+// EINVAL).
+reap::Result<std::vector<std::string>> SplitWords(std::string_view text);
+
+// Quotes WORDS so that SplitWords(JoinWords(words)) == words.
+std::string JoinWords(const std::vector<std::string>& words);
+
+}  // namespace reaper
+
+#endif  // REAP_REAPER_WORDS_H_
