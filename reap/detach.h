@@ -26,6 +26,11 @@ namespace reap {
 //  - on any failure (validation, PATH lookup, setsid, stdio, chdir, keep_fd,
 //    exec) the Error names the stage and errno, and no process of the
 //    attempt is left (none running, no zombie).
+// "Confirmed" means the command's execve is past its point of no return (the
+// kernel has replaced its memory); /proc/PID/cmdline and /proc/PID/environ
+// may read empty for a few more microseconds while the kernel finishes the
+// exec. A new program that cannot load at all (e.g. a missing ELF
+// interpreter) is then killed by the kernel, after Detach reported success.
 // Cost does not grow with the caller's memory (no fork of the caller).
 // Thread-safe; no fd of one call can leak into another call's command.
 // The caller's errno is unspecified afterwards.

@@ -120,15 +120,15 @@ void ReadOwnStat(Shared* sh) {
   }
 }
 
+// Every disposition back to SIG_DFL, glibc's internal signals (32, 33)
+// included: glibc's sigaction refuses those, so use the system call. An
+// all-zero kernel sigaction is {SIG_DFL, no flags, empty mask} whatever the
+// architecture's field order.
 void ResetSignals() {
-  struct sigaction dfl;
-  std::memset(&dfl, 0, sizeof dfl);
-  dfl.sa_handler = SIG_DFL;
+  unsigned long dfl[8] = {};
   for (int sig = 1; sig < _NSIG; ++sig) {
     if (sig == SIGKILL || sig == SIGSTOP) continue;
-    // glibc refuses its internal signals (EINVAL); their handlers cannot
-    // run here (only threads of the caller's group receive them).
-    sigaction(sig, &dfl, nullptr);
+    syscall(SYS_rt_sigaction, sig, dfl, nullptr, kKernelSigsetBytes);
   }
 }
 

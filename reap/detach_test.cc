@@ -1,0 +1,464 @@
+// Behaviour tests of reap::Detach, one group per numbered requirement. The
+// test process is a subreaper (World), so it adopts every detached command.
+#include "reap/detach.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "gtest/gtest.h"
+#include "reap/proc.h"
+#include "testing/world.h"
+
+namespace reap {
+namespace {
+
+using reap_testing::Millis;
+using reap_testing::PollUntil;
+
+class DetachTest : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    world_.KillAll();
+    for (int fd : extra_fds_) close(fd);
+  }
+
+  static Command Probe(std::vector<std::string> args = {}) {
+    Command c;
+    c.program = reap_testing::Runfile("testing/probe/probe");
+    c.args = std::move(args);
+    if (c.args.empty()) c.args = {"--linger-ms", "20000"};
+    return c;
+  }
+
+  // Detach must leave no child of ours but the command (no zombie
+  // intermediate), or none at all after a failure.
+  void ExpectOnlyChildren(const std::set<pid_t>& expected) {
+    auto kids = world_.Children();
+    EXPECT_EQ(std::set<pid_t>(kids.begin(), kids.end()), expected);
+  }
+
+  std::string Readlink(const std::string& path) {
+    char buf[4096];
+    ssize_t n = readlink(path.c_str(), buf, sizeof buf);
+    return n < 0 ? std::string() : std::string(buf, static_cast<std::size_t>(n));
+  }
+
+  // Detach returns at the exec's point of no return; the kernel lays out the
+  // new argv/environ just after. Wait (bounded) for that before reading them.
+  static void AwaitExecDone(pid_t pid) {
+    PollUntil([&] {
+      auto argv = ReadCmdline(pid);
+      return argv.ok() && !argv->empty();
+    });
+  }
+
+  std::vector<std::string> Environ(pid_t pid) {
+    AwaitExecDone(pid);
+    std::ifstream f("/proc/" + std::to_string(pid) + "/environ");
+    std::stringstream ss;
+    ss << f.rdbuf();
+    std::vector<std::string> out;
+    std::string item;
+    std::istringstream in(ss.str());
+    while (std::getline(in, item, '\0')) out.push_back(item);
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+  reap_testing::World world_;
+  std::vector<int> extra_fds_;
+};
+
+// 1. New session, own process group, no controlling terminal.
+TEST_F(DetachTest, RunsInNewSessionWithoutTerminal) {
+  auto id = Detach(Probe());
+  ASSERT_TRUE(id.ok()) << id.error().ToString();
+  auto st = ReadProcStat(id->pid);
+  ASSERT_TRUE(st.ok());
+  EXPECT_NE(st->session, getsid(0));
+  EXPECT_NE(st->pgrp, getpgrp());
+  EXPECT_EQ(st->session, id->pid) << "the command leads its session";
+  EXPECT_EQ(st->pgrp, id->pid);
+  EXPECT_EQ(st->tty_nr, 0);
+  EXPECT_EQ(id->sid, id->pid);
+  EXPECT_EQ(id->pgid, id->pid);
+}
+
+// 2. Not the caller's child: the intermediate is reaped before Detach
+// returns and the command is adopted by the nearest subreaper (us).
+TEST_F(DetachTest, CommandIsAdoptedAndIntermediateReaped) {
+  auto id = Detach(Probe());
+  ASSERT_TRUE(id.ok()) << id.error().ToString();
+  auto st = ReadProcStat(id->pid);
+  ASSERT_TRUE(st.ok());
+  EXPECT_EQ(st->ppid, getpid());
+  ExpectOnlyChildren({id->pid});
+  EXPECT_TRUE(world_.ZombieChildren().empty());
+}
+
+TEST_F(DetachTest, ExitedCommandIsReapedByItsAdopter) {
+  auto id = Detach(Probe({"--linger-ms", "0", "--exit", "3"}));
+  ASSERT_TRUE(id.ok()) << id.error().ToString();
+  int status = 0;
+  ASSERT_TRUE(world_.AwaitExitAndReap(id->pid, Millis(5000), &status));
+  EXPECT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 3);
+  ExpectOnlyChildren({});
+}
+
+// 3. Exec is confirmed; failures carry stage + errno and leave nothing.
+struct FailureCase {
+  const char* name;
+  std::function<void(Command*, const std::string& dir)> setup;
+  Stage stage;
+  int err;
+};
+
+class DetachFailureTest : public DetachTest,
+                          public ::testing::WithParamInterface<FailureCase> {};
+
+TEST_P(DetachFailureTest, ReportsStageAndErrnoAndLeavesNothing) {
+  const FailureCase& fc = GetParam();
+  std::string dir = reap_testing::TempDir();
+  Command c = Probe();
+  fc.setup(&c, dir);
+  int fds_before = static_cast<int>(ListFds(getpid())->size());
+  auto id = Detach(c);
+  ASSERT_FALSE(id.ok()) << fc.name << ": unexpectedly started pid " << id->pid;
+  EXPECT_EQ(id.error().stage, fc.stage) << id.error().ToString();
+  EXPECT_EQ(id.error().err, fc.err) << id.error().ToString();
+  EXPECT_FALSE(id.error().ToString().empty());
+  ExpectOnlyChildren({});
+  EXPECT_EQ(static_cast<int>(ListFds(getpid())->size()), fds_before);
+}
+
+void WriteFile(const std::string& path, const std::string& text, mode_t mode) {
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(write(fd, text.data(), text.size()), static_cast<ssize_t>(text.size()));
+  close(fd);
+  chmod(path.c_str(), mode);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Failures, DetachFailureTest,
+    ::testing::Values(
+        FailureCase{"Nonexistent", [](Command* c, const std::string&) { c->program = "/nonexistent/prog"; },
+                    Stage::kExec, ENOENT},
+        FailureCase{"NotInPath", [](Command* c, const std::string&) { c->program = "reap-no-such-program"; },
+                    Stage::kResolve, ENOENT},
+        FailureCase{"Directory", [](Command* c, const std::string& d) { c->program = d; },
+                    Stage::kExec, EACCES},
+        FailureCase{"NotExecutable",
+                    [](Command* c, const std::string& d) {
+                      WriteFile(d + "/plain", "#!/bin/sh\n", 0644);
+                      c->program = d + "/plain";
+                    },
+                    Stage::kExec, EACCES},
+        FailureCase{"NoExecFormat",
+                    [](Command* c, const std::string& d) {
+                      WriteFile(d + "/garbage", "\x01\x02\x03 not a program\n", 0755);
+                      c->program = d + "/garbage";
+                    },
+                    Stage::kExec, ENOEXEC},
+        FailureCase{"EmptyProgram", [](Command* c, const std::string&) { c->program.clear(); },
+                    Stage::kValidate, EINVAL},
+        FailureCase{"NulInArgument",
+                    [](Command* c, const std::string&) { c->args.push_back(std::string("a\0b", 3)); },
+                    Stage::kValidate, EINVAL},
+        FailureCase{"MissingCwd", [](Command* c, const std::string& d) { c->cwd = d + "/missing"; },
+                    Stage::kChdir, ENOENT},
+        FailureCase{"StdoutInMissingDir",
+                    [](Command* c, const std::string& d) { c->stdio[1] = Stdio::File(d + "/no/out.log"); },
+                    Stage::kStdout, ENOENT},
+        FailureCase{"StdinMissing",
+                    [](Command* c, const std::string& d) { c->stdio[0] = Stdio::File(d + "/absent"); },
+                    Stage::kStdin, ENOENT},
+        FailureCase{"InvalidUmask", [](Command* c, const std::string&) { c->umask = 01000; },
+                    Stage::kValidate, EINVAL},
+        FailureCase{"KeepFdClosed", [](Command* c, const std::string&) { c->keep_fds = {987}; },
+                    Stage::kKeepFd, EBADF},
+        FailureCase{"KeepFdStandardStream", [](Command* c, const std::string&) { c->keep_fds = {1}; },
+                    Stage::kValidate, EINVAL},
+        FailureCase{"ArgumentTooLong",
+                    [](Command* c, const std::string&) { c->args.push_back(std::string(300 * 1024, 'x')); },
+                    Stage::kExec, E2BIG},
+        FailureCase{"BadEnvName",
+                    [](Command* c, const std::string&) { c->set_env.emplace_back("A=B", "x"); },
+                    Stage::kValidate, EINVAL}),
+    [](const ::testing::TestParamInfo<FailureCase>& info) { return info.param.name; });
+
+// 4. The PID is the command's own, with its start time.
+TEST_F(DetachTest, ReportsTheCommandsOwnPidAndStartTime) {
+  Command c;
+  c.program = "sleep";  // found through PATH: never a shell in between
+  c.args = {"20"};
+  auto id = Detach(c);
+  ASSERT_TRUE(id.ok()) << id.error().ToString();
+  AwaitExecDone(id->pid);
+  auto argv = ReadCmdline(id->pid);
+  ASSERT_TRUE(argv.ok());
+  EXPECT_EQ(argv.value(), (std::vector<std::string>{"sleep", "20"}));
+  auto st = ReadProcStat(id->pid);
+  ASSERT_TRUE(st.ok());
+  EXPECT_EQ(st->start_time, id->start_time);
+  EXPECT_NE(id->start_time, 0u);
+  EXPECT_TRUE(IsSameProcess(id.value()));
+  EXPECT_TRUE(IsRunning(id.value()));
+  Identity other = id.value();
+  other.start_time += 1;
+  EXPECT_FALSE(IsSameProcess(other)) << "a different start time is another process";
+}
+
+TEST_F(DetachTest, IdentityOfAnInstantlyExitingCommandIsStillExact) {
+  auto id = Detach(Probe({"--linger-ms", "0"}));
+  ASSERT_TRUE(id.ok()) << id.error().ToString();
+  EXPECT_NE(id->start_time, 0u);
+  int status = 0;
+  ASSERT_TRUE(world_.AwaitExitAndReap(id->pid, Millis(5000), &status));
+  EXPECT_FALSE(IsSameProcess(id.value()));
+}
+
+// 5. Clean start: default dispositions, empty mask, only 0/1/2 + keep_fds.
+TEST_F(DetachTest, SignalsAreResetEvenWhenCallerIgnoresAndBlocks) {
+  struct sigaction ign {}, old_int{}, old_quit{}, old_hup{}, old_pipe{};
+  ign.sa_handler = SIG_IGN;
+  sigaction(SIGINT, &ign, &old_int);
+  sigaction(SIGQUIT, &ign, &old_quit);
+  sigaction(SIGHUP, &ign, &old_hup);
+  sigaction(SIGPIPE, &ign, &old_pipe);
+  sigset_t block, old_mask;
+  sigemptyset(&block);
+  sigaddset(&block, SIGTERM);
+  sigaddset(&block, SIGUSR1);
+  sigaddset(&block, SIGCHLD);
+  pthread_sigmask(SIG_BLOCK, &block, &old_mask);
+
+  auto id = Detach(Probe());
+
+  pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
+  sigaction(SIGINT, &old_int, nullptr);
+  sigaction(SIGQUIT, &old_quit, nullptr);
+  sigaction(SIGHUP, &old_hup, nullptr);
+  sigaction(SIGPIPE, &old_pipe, nullptr);
+
+  ASSERT_TRUE(id.ok()) << id.error().ToString();
+  auto st = ReadProcStatus(id->pid);
+  ASSERT_TRUE(st.ok());
+  EXPECT_EQ(st->sig_ign, 0u);
+  EXPECT_EQ(st->sig_blk, 0u);
+  EXPECT_EQ(st->sig_cgt, 0u);
+  // And the caller's own state is back as it was.
+  auto mine = ReadProcStatus(getpid());
+  ASSERT_TRUE(mine.ok());
+  EXPECT_EQ(mine->sig_blk & (1ull << (SIGTERM - 1)), 0u);
+}
+
+TEST_F(DetachTest, OnlyStdioAndKeptFdsReachTheCommand) {
+  for (int i = 0; i < 50; ++i) {
+    int fd = open("/dev/null", O_RDONLY);  // deliberately without O_CLOEXEC
+    ASSERT_GE(fd, 0);
+    extra_fds_.push_back(fd);
+  }
+  int kept = extra_fds_[17];
+  int kept_cloexec = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  extra_fds_.push_back(kept_cloexec);
+  Command c = Probe();
+  c.keep_fds = {kept, kept_cloexec};
+  auto id = Detach(c);
+  ASSERT_TRUE(id.ok()) << id.error().ToString();
+  auto fds = ListFds(id->pid);
+  ASSERT_TRUE(fds.ok());
+  std::vector<int> expected = {0, 1, 2, std::min(kept, kept_cloexec), std::max(kept, kept_cloexec)};
+  EXPECT_EQ(fds.value(), expected);
+  EXPECT_EQ(Readlink("/proc/" + std::to_string(id->pid) + "/fd/" + std::to_string(kept)),
+            "/dev/null");
+}
+
+TEST_F(DetachTest, StdioDefaultsToDevNull) {
+  auto id = Detach(Probe());
+  ASSERT_TRUE(id.ok()) << id.error().ToString();
+  for (int fd = 0; fd < 3; ++fd) {
+    EXPECT_EQ(Readlink("/proc/" + std::to_string(id->pid) + "/fd/" + std::to_string(fd)),
+              "/dev/null");
+  }
+}
+
+TEST_F(DetachTest, StdioFilesTruncateOrAppendWithUmaskedMode) {
+  std::string dir = reap_testing::TempDir();
+  WriteFile(dir + "/out", "old contents\n", 0600);
+  WriteFile(dir + "/err", "kept\n", 0600);
+  WriteFile(dir + "/in", "input\n", 0600);
+  Command c;
+  c.program = "/bin/sh";
+  c.args = {"-c", "cat; echo to-out; echo to-err >&2; : > fresh"};
+  c.cwd = dir;
+  c.umask = 027;
+  c.stdio[0] = Stdio::File(dir + "/in");
+  c.stdio[1] = Stdio::File(dir + "/out");
+  c.stdio[2] = Stdio::File(dir + "/err", /*append=*/true);
+  auto id = Detach(c);
+  ASSERT_TRUE(id.ok()) << id.error().ToString();
+  ASSERT_TRUE(world_.AwaitExitAndReap(id->pid));
+  auto slurp = [](const std::string& p) {
+    std::ifstream f(p);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+  };
+  EXPECT_EQ(slurp(dir + "/out"), "input\nto-out\n");
+  EXPECT_EQ(slurp(dir + "/err"), "kept\nto-err\n");
+  struct stat st;
+  ASSERT_EQ(stat((dir + "/fresh").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0640u) << "created 0666 & ~umask";
+  // A new stdout file gets 0666 & ~umask too.
+  Command d = Probe({"--linger-ms", "0"});
+  d.umask = 077;
+  d.stdio[1] = Stdio::File(dir + "/new.log");
+  auto id2 = Detach(d);
+  ASSERT_TRUE(id2.ok()) << id2.error().ToString();
+  ASSERT_EQ(stat((dir + "/new.log").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+TEST_F(DetachTest, InheritedStdioIsTheCallers) {
+  std::string dir = reap_testing::TempDir();
+  int saved = dup(1);
+  int fd = open((dir + "/inherited").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  ASSERT_GE(fd, 0);
+  dup3(fd, 1, O_CLOEXEC);  // even close-on-exec in the caller
+  Command c = Probe();
+  c.stdio[1] = Stdio::Inherit();
+  auto id = Detach(c);
+  dup2(saved, 1);
+  close(saved);
+  close(fd);
+  ASSERT_TRUE(id.ok()) << id.error().ToString();
+  EXPECT_EQ(Readlink("/proc/" + std::to_string(id->pid) + "/fd/1"), dir + "/inherited");
+  EXPECT_EQ(Readlink("/proc/" + std::to_string(id->pid) + "/fd/0"), "/dev/null");
+}
+
+// 6. Environment, cwd, umask.
+TEST_F(DetachTest, EnvironmentInheritSetUnsetClear) {
+  setenv("REAP_TEST_INHERITED", "yes", 1);
+  setenv("REAP_TEST_UNSET_ME", "no", 1);
+  Command c = Probe();
+  c.unset_env = {"REAP_TEST_UNSET_ME"};
+  c.set_env = {{"REAP_TEST_SET", "a b=c"}, {"REAP_TEST_INHERITED", "replaced"}};
+  auto id = Detach(c);
+  ASSERT_TRUE(id.ok()) << id.error().ToString();
+  auto env = Environ(id->pid);
+  auto has = [&](const std::string& e) { return std::count(env.begin(), env.end(), e) == 1; };
+  EXPECT_TRUE(has("REAP_TEST_SET=a b=c"));
+  EXPECT_TRUE(has("REAP_TEST_INHERITED=replaced"));
+  EXPECT_FALSE(has("REAP_TEST_INHERITED=yes"));
+  for (const auto& e : env) EXPECT_NE(e.rfind("REAP_TEST_UNSET_ME=", 0), 0u) << e;
+
+  Command clear = Probe();
+  clear.clear_env = true;
+  clear.set_env = {{"ONLY", "1"}};
+  auto id2 = Detach(clear);
+  ASSERT_TRUE(id2.ok()) << id2.error().ToString();
+  EXPECT_EQ(Environ(id2->pid), (std::vector<std::string>{"ONLY=1"}));
+  unsetenv("REAP_TEST_INHERITED");
+  unsetenv("REAP_TEST_UNSET_ME");
+}
+
+TEST_F(DetachTest, PathLookupUsesTheCommandsPath) {
+  std::string dir = reap_testing::TempDir();
+  symlink(reap_testing::Runfile("testing/probe/probe").c_str(), (dir + "/my-probe").c_str());
+  Command c;
+  c.program = "my-probe";
+  c.args = {"--linger-ms", "20000"};
+  c.set_env = {{"PATH", "/nonexistent:" + dir}};
+  auto id = Detach(c);
+  ASSERT_TRUE(id.ok()) << id.error().ToString();
+  AwaitExecDone(id->pid);
+  EXPECT_EQ(ReadCmdline(id->pid).value().at(0), "my-probe");
+}
+
+TEST_F(DetachTest, CwdAndUmask) {
+  std::string dir = reap_testing::TempDir();
+  Command c = Probe();
+  c.cwd = dir;
+  c.umask = 0027;
+  auto id = Detach(c);
+  ASSERT_TRUE(id.ok()) << id.error().ToString();
+  EXPECT_EQ(Readlink("/proc/" + std::to_string(id->pid) + "/cwd"), dir);
+  std::ifstream f("/proc/" + std::to_string(id->pid) + "/status");
+  std::string line, umask_line;
+  while (std::getline(f, line)) {
+    if (line.rfind("Umask:", 0) == 0) umask_line = line;
+  }
+  EXPECT_EQ(umask_line, "Umask:\t0027");
+}
+
+// 8. Thread safety: concurrent detaches, no fd of one call in another's
+// command, every identity exact, no zombie intermediate.
+TEST_F(DetachTest, ConcurrentDetachesFromManyThreads) {
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 12;
+  std::vector<std::vector<Identity>> ids(kThreads);
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        // Open (and keep) an inheritable fd while others detach.
+        int fd = open("/dev/null", O_RDONLY);
+        auto id = Detach(Probe());
+        if (fd >= 0) close(fd);
+        if (!id.ok()) {
+          failures++;
+          continue;
+        }
+        ids[t].push_back(id.value());
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  std::set<pid_t> pids;
+  for (const auto& v : ids) {
+    for (const Identity& id : v) {
+      pids.insert(id.pid);
+      EXPECT_TRUE(IsSameProcess(id));
+      auto fds = ListFds(id.pid);
+      ASSERT_TRUE(fds.ok());
+      EXPECT_EQ(fds.value(), (std::vector<int>{0, 1, 2})) << "pid " << id.pid;
+      EXPECT_EQ(ReadProcStat(id.pid)->ppid, getpid());
+    }
+  }
+  EXPECT_EQ(pids.size(), static_cast<std::size_t>(kThreads * kPerThread));
+  ExpectOnlyChildren(pids);
+}
+
+// The caller's SIGCHLD handling does not matter: SIG_IGN does not auto-reap
+// the intermediate out from under us, and a waitpid(-1) elsewhere cannot
+// steal it.
+TEST_F(DetachTest, WorksWhenCallerIgnoresSigchld) {
+  struct sigaction ign {}, old{};
+  ign.sa_handler = SIG_IGN;
+  sigaction(SIGCHLD, &ign, &old);
+  auto id = Detach(Probe());
+  auto bad = Detach(Probe({"--no-such-flag"}));  // exits 64 at once
+  sigaction(SIGCHLD, &old, nullptr);
+  ASSERT_TRUE(id.ok()) << id.error().ToString();
+  ASSERT_TRUE(bad.ok()) << bad.error().ToString();
+  world_.AwaitExitAndReap(bad->pid);
+  ExpectOnlyChildren({id->pid});
+}
+
+}  // namespace
+}  // namespace reap

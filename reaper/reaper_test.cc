@@ -1,0 +1,325 @@
+// Tests of the built reaper binary, run as a user would run it. The test
+// process is a subreaper, so whatever reaper detaches is adopted by it.
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "gtest/gtest.h"
+#include "reap/pidfile.h"
+#include "reap/proc.h"
+#include "testing/world.h"
+
+namespace {
+
+using reap_testing::PollUntil;
+
+using reap_testing::RunResult;
+
+class ReaperTest : public ::testing::Test {
+ protected:
+  void TearDown() override { world_.KillAll(); }
+
+  RunResult Reaper(std::vector<std::string> args, reap_testing::Millis d = reap_testing::Millis(10000)) {
+    args.insert(args.begin(), reaper_);
+    return reap_testing::Run(args, d);
+  }
+
+  // Parses stdout as a PID: digits only, optional newline.
+  static pid_t Pid(const std::string& out, bool want_newline) {
+    std::string digits = out;
+    if (want_newline) {
+      EXPECT_FALSE(digits.empty());
+      EXPECT_EQ(digits.back(), '\n');
+      if (!digits.empty() && digits.back() == '\n') digits.pop_back();
+    }
+    EXPECT_FALSE(digits.empty());
+    for (char c : digits) EXPECT_TRUE(c >= '0' && c <= '9') << "stdout: '" << out << "'";
+    return static_cast<pid_t>(std::atoi(digits.c_str()));
+  }
+
+  static std::vector<std::string> Cmdline(pid_t pid) {
+    std::vector<std::string> argv;
+    PollUntil([&] {
+      auto a = reap::ReadCmdline(pid);
+      if (a.ok()) argv = a.value();
+      return !argv.empty();
+    });
+    return argv;
+  }
+
+  void ExpectNoChildren() { EXPECT_TRUE(world_.Children().empty()); }
+
+  reap_testing::World world_;
+  std::string reaper_ = reap_testing::Runfile("reaper/reaper");
+  std::string probe_ = reap_testing::Runfile("testing/probe/probe");
+};
+
+TEST_F(ReaperTest, ModernFormPrintsPidAndNewline) {
+  RunResult r = Reaper({"--", "sleep", "30"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  pid_t pid = Pid(r.out, true);
+  EXPECT_EQ(Cmdline(pid), (std::vector<std::string>{"sleep", "30"}));
+  auto st = reap::ReadProcStat(pid);
+  ASSERT_TRUE(st.ok());
+  EXPECT_EQ(st->ppid, getpid());
+  EXPECT_EQ(st->session, pid);
+  EXPECT_NE(st->session, getsid(0));
+  EXPECT_EQ(world_.Children(), std::vector<pid_t>{pid}) << "reaper reaped its intermediate";
+}
+
+// The exact argv the Go tool's users pass through exec, with no shell.
+TEST_F(ReaperTest, LegacyFormIsByteCompatible) {
+  RunResult r = Reaper({"-cmd='sleep'", "-args='30'"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  pid_t pid = Pid(r.out, /*want_newline=*/false);
+  EXPECT_EQ(Cmdline(pid), (std::vector<std::string>{"sleep", "30"}));
+  auto st = reap::ReadProcStat(pid);
+  ASSERT_TRUE(st.ok());
+  EXPECT_NE(st->ppid, r.exit_code);  // never reaper's own child
+  EXPECT_EQ(st->ppid, getpid());
+  EXPECT_NE(st->session, getsid(0));
+}
+
+TEST_F(ReaperTest, LegacyFlagSpellingsAndQuoting) {
+  struct Case {
+    std::vector<std::string> args;
+    std::vector<std::string> argv;
+  } cases[] = {
+      {{"-cmd", "sleep", "-args", "31"}, {"sleep", "31"}},
+      {{"--cmd=sleep", "--args=32"}, {"sleep", "32"}},
+      {{"-cmd=\"sleep\"", "-args=\"33\""}, {"sleep", "33"}},
+      {{"-cmd='/bin/sh'", "-args='-c' 'sleep 34; true'"}, {"/bin/sh", "-c", "sleep 34; true"}},
+      {{"-cmd=sleep 35"}, {"sleep", "35"}},
+  };
+  for (const auto& c : cases) {
+    RunResult r = Reaper(c.args);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    pid_t pid = Pid(r.out, false);
+    EXPECT_EQ(Cmdline(pid), c.argv);
+  }
+}
+
+TEST_F(ReaperTest, LegacyArgsAreNeverRunThroughAShell) {
+  std::string dir = reap_testing::TempDir();
+  std::string marker = dir + "/injected";
+  RunResult r = Reaper({"-cmd='sleep'", "-args='30' ; touch " + marker + " $(touch " + marker + ")"});
+  // sleep gets the literal words and fails on them, but nothing else ran.
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  pid_t pid = Pid(r.out, false);
+  world_.AwaitExitAndReap(pid);
+  EXPECT_NE(access(marker.c_str(), F_OK), 0) << "a shell interpreted the arguments";
+}
+
+TEST_F(ReaperTest, LegacyHelpAndVersion) {
+  RunResult h = Reaper({"-h"});
+  EXPECT_EQ(h.exit_code, 0);
+  EXPECT_EQ(h.out, "");
+  EXPECT_NE(h.err.find("Usage of reaper:"), std::string::npos);
+  EXPECT_NE(h.err.find("-cmd string"), std::string::npos);
+  RunResult v = Reaper({"-v"});
+  EXPECT_EQ(v.exit_code, 0);
+  EXPECT_EQ(v.out.rfind("reaper version: ", 0), 0u) << v.out;
+  ExpectNoChildren();
+}
+
+TEST_F(ReaperTest, ModernHelpAndVersion) {
+  RunResult h = Reaper({"--help"});
+  EXPECT_EQ(h.exit_code, 0);
+  EXPECT_NE(h.out.find("Usage: reaper [OPTIONS]"), std::string::npos);
+  RunResult v = Reaper({"--version"});
+  EXPECT_EQ(v.exit_code, 0);
+  EXPECT_EQ(v.out.rfind("reaper ", 0), 0u);
+}
+
+struct BadInput {
+  std::string name;
+  std::vector<std::string> args;
+  int exit_code;
+  std::string stderr_prefix;  // the line starts with this
+};
+
+class ReaperBadInputTest : public ReaperTest, public ::testing::WithParamInterface<BadInput> {};
+
+TEST_P(ReaperBadInputTest, ClearErrorDistinctCodeNothingLeft) {
+  const BadInput& b = GetParam();
+  std::string dir = reap_testing::TempDir();
+  std::vector<std::string> args;
+  for (std::string a : b.args) {
+    for (std::size_t at; (at = a.find("DIR")) != std::string::npos;) a.replace(at, 3, dir);
+    args.push_back(a);
+  }
+  // Fixtures some cases need.
+  int fd = open((dir + "/plain").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  close(fd);
+  mkdir((dir + "/ro").c_str(), 0555);
+  RunResult r = Reaper(args);
+  EXPECT_EQ(r.exit_code, b.exit_code) << r.err;
+  EXPECT_EQ(r.out, "") << "nothing on stdout on failure";
+  EXPECT_EQ(r.err.rfind(b.stderr_prefix, 0), 0u) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one line: " << r.err;
+  ExpectNoChildren();
+  EXPECT_TRUE(world_.ZombieChildren().empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Bad, ReaperBadInputTest,
+    ::testing::Values(
+        BadInput{"Nonexistent", {"--", "/nonexistent"}, 127,
+                 "reaper: exec: /nonexistent: No such file or directory"},
+        BadInput{"NotInPath", {"reap-no-such-cmd"}, 127,
+                 "reaper: resolve: reap-no-such-cmd: No such file or directory"},
+        BadInput{"Directory", {"--", "DIR"}, 126, "reaper: exec: "},
+        BadInput{"NotExecutable", {"--", "DIR/plain"}, 126, "reaper: exec: "},
+        BadInput{"EmptyProgram", {"--", ""}, 2, "reaper: usage: empty command name"},
+        BadInput{"MissingCwd", {"--cwd", "DIR/missing", "true"}, 1,
+                 "reaper: chdir: "},
+        BadInput{"StdoutMissingDir", {"--stdout", "DIR/no/out", "true"}, 1,
+                 "reaper: stdout: "},
+        BadInput{"UnwritablePidfile", {"--pidfile", "DIR/no/such/dir/pid", "true"}, 1,
+                 "reaper: pidfile: "},
+        BadInput{"InvalidUmask", {"--umask", "0999", "true"}, 2, "reaper: usage: --umask"},
+        BadInput{"KeepFdClosed", {"--keep-fd", "913", "true"}, 1,
+                 "reaper: keep-fd: fd 913: Bad file descriptor"},
+        BadInput{"KeepFdStdio", {"--keep-fd", "1", "true"}, 2, "reaper: usage: --keep-fd"},
+        BadInput{"UnknownOption", {"--frobnicate", "true"}, 2,
+                 "reaper: usage: unknown option '--frobnicate'"},
+        BadInput{"NoCommand", {}, 2, "reaper: usage: no command given"},
+        BadInput{"LegacyEmptyCmd", {"-cmd=''"}, 2, "reaper: usage: -cmd is empty"},
+        BadInput{"LegacyUnterminatedQuote", {"-cmd=sleep", "-args='30"}, 2,
+                 "reaper: usage: -args: unterminated single quote"},
+        BadInput{"LegacyUnknownFlag", {"-cmd=sleep", "-x"}, 2,
+                 "reaper: usage: flag provided but not defined: -x"},
+        BadInput{"BadEnv", {"--env", "NOEQUALS", "true"}, 2, "reaper: usage: --env"}),
+    [](const ::testing::TestParamInfo<BadInput>& info) { return info.param.name; });
+
+// argv too large for the command (but not for reaper): the legacy -args
+// string splits into many words; a small stack limit lowers ARG_MAX.
+TEST_F(ReaperTest, ArgvTooLargeIsE2big) {
+  std::string many;
+  for (int i = 0; i < 60000; ++i) many += "a ";
+  RunResult r = reap_testing::Run({"/usr/bin/prlimit", "--stack=524288", reaper_, "-cmd=true", "-args=" + many});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err, "reaper: exec: true: Argument list too long\n");
+  ExpectNoChildren();
+}
+
+TEST_F(ReaperTest, PidfileIsWrittenAndGuarded) {
+  std::string dir = reap_testing::TempDir();
+  std::string pidfile = dir + "/app.pid";
+  RunResult r = Reaper({"--pidfile", pidfile, "--", probe_});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  pid_t pid = Pid(r.out, true);
+  auto from_file = reap::ReadPidfile(pidfile);
+  ASSERT_TRUE(from_file.ok());
+  EXPECT_EQ(from_file.value(), pid);
+  struct stat st;
+  ASSERT_EQ(stat(pidfile.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0644u);
+
+  // A live process is named: refuse, start nothing, keep the file.
+  RunResult again = Reaper({"--pidfile", pidfile, "--", probe_});
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_EQ(again.out, "");
+  EXPECT_NE(again.err.find("names running process " + std::to_string(pid)), std::string::npos)
+      << again.err;
+  EXPECT_EQ(world_.Children(), std::vector<pid_t>{pid});
+  EXPECT_EQ(reap::ReadPidfile(pidfile).value(), pid);
+
+  // --force replaces it.
+  RunResult forced = Reaper({"--pidfile", pidfile, "--force", "--", probe_});
+  ASSERT_EQ(forced.exit_code, 0) << forced.err;
+  EXPECT_EQ(reap::ReadPidfile(pidfile).value(), Pid(forced.out, true));
+
+  // A stale pidfile (process gone) is replaced without --force.
+  world_.KillAll();
+  RunResult stale = Reaper({"--pidfile", pidfile, "--", probe_});
+  ASSERT_EQ(stale.exit_code, 0) << stale.err;
+  // No temp files left in the directory.
+  int entries = 0;
+  for (auto* d = opendir(dir.c_str()); d != nullptr;) {
+    auto* e = readdir(d);
+    if (e == nullptr) {
+      closedir(d);
+      break;
+    }
+    if (e->d_name[0] != '.' || std::string(e->d_name).size() > 2) ++entries;
+  }
+  EXPECT_EQ(entries, 1);
+}
+
+TEST_F(ReaperTest, FailedCommandLeavesNoPidfile) {
+  std::string dir = reap_testing::TempDir();
+  RunResult r = Reaper({"--pidfile", dir + "/x.pid", "--", "/nonexistent"});
+  EXPECT_EQ(r.exit_code, 127);
+  EXPECT_NE(access((dir + "/x.pid").c_str(), F_OK), 0);
+  EXPECT_EQ(rmdir(dir.c_str()), 0) << "no temp file left behind";
+}
+
+TEST_F(ReaperTest, JsonOutput) {
+  RunResult r = Reaper({"--json", "--", "sleep", "30", "a \"q\"\n"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  pid_t pid = static_cast<pid_t>(std::atoi(r.out.c_str() + r.out.find(':') + 1));
+  auto st = reap::ReadProcStat(pid);
+  ASSERT_TRUE(st.ok());
+  std::string expected = "{\"pid\":" + std::to_string(pid) +
+                         ",\"start_time\":" + std::to_string(st->start_time) +
+                         ",\"pgid\":" + std::to_string(pid) + ",\"sid\":" + std::to_string(pid) +
+                         ",\"argv\":[\"sleep\",\"30\",\"a \\\"q\\\"\\n\"]}\n";
+  EXPECT_EQ(r.out, expected);
+}
+
+TEST_F(ReaperTest, ShellOptionRunsAPipelineDetached) {
+  std::string dir = reap_testing::TempDir();
+  RunResult r = Reaper({"--cwd", dir, "--shell", "echo hello | tr a-z A-Z > out.txt"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  pid_t pid = Pid(r.out, true);
+  ASSERT_TRUE(world_.AwaitExitAndReap(pid));
+  world_.KillAll();
+  std::ifstream f(dir + "/out.txt");
+  std::string line;
+  std::getline(f, line);
+  EXPECT_EQ(line, "HELLO");
+}
+
+TEST_F(ReaperTest, StdioEnvAndCwdOptions) {
+  std::string dir = reap_testing::TempDir();
+  RunResult r = Reaper({"--cwd", dir, "--stdout", dir + "/out", "--stderr", dir + "/out", "--append",
+                        "--clear-env", "--env", "GREETING=hi there", "--umask", "077", "--",
+                        "/bin/sh", "-c", "echo \"$GREETING\"; echo oops >&2; env | wc -l; umask; pwd"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_TRUE(world_.AwaitExitAndReap(Pid(r.out, true)));
+  std::ifstream f(dir + "/out");
+  std::stringstream ss;
+  ss << f.rdbuf();
+  // sh adds PWD (and maybe SHLVL/_) to what it was given: at most 4 lines.
+  std::string text = ss.str();
+  EXPECT_EQ(text.rfind("hi there\noops\n", 0), 0u) << text;
+  EXPECT_NE(text.find("0077\n" + dir + "\n"), std::string::npos) << text;
+}
+
+TEST_F(ReaperTest, UnwritableStdoutIsAnErrorAndLeavesNoProcess) {
+  // reaper's stdout is closed: the PID cannot be delivered, so reaper must
+  // end the process it started instead of leaving an unknown one running.
+  RunResult r = reap_testing::Run({"/bin/sh", "-c", "\"$0\" -- sleep 30 >&-; echo rc=$?", reaper_});
+  EXPECT_NE(r.out.find("rc=1"), std::string::npos) << r.out << r.err;
+  EXPECT_NE(r.err.find("reaper: output: stdout: Bad file descriptor"), std::string::npos) << r.err;
+  // The detached sleep was adopted by us; reaper killed it, so every child
+  // we have is (or soon is) a zombie we can reap. Nothing is killed here.
+  EXPECT_TRUE(PollUntil([&] {
+    for (pid_t pid : world_.Children()) {
+      auto st = reap::ReadProcStat(pid);
+      if (st.ok() && st->state != 'Z') return false;
+    }
+    return true;
+  }));
+}
+
+}  // namespace

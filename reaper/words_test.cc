@@ -1,0 +1,53 @@
+#include "reaper/words.h"
+
+#include "gtest/gtest.h"
+// rapidcheck's gtest glue needs gtest first.
+#include <rapidcheck.h>
+#include <rapidcheck/gtest.h>
+
+namespace reaper {
+namespace {
+
+std::vector<std::string> Split(const std::string& s) {
+  auto r = SplitWords(s);
+  EXPECT_TRUE(r.ok()) << s;
+  return r.ok() ? r.value() : std::vector<std::string>{};
+}
+
+TEST(SplitWordsTest, ShellLikeQuoting) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(Split(""), V{});
+  EXPECT_EQ(Split("   \t\n "), V{});
+  EXPECT_EQ(Split("'30'"), V{"30"});
+  EXPECT_EQ(Split("\"30\""), V{"30"});
+  EXPECT_EQ(Split("a  b\tc\nd"), (V{"a", "b", "c", "d"}));
+  EXPECT_EQ(Split("'a b' \"c d\""), (V{"a b", "c d"}));
+  EXPECT_EQ(Split("x'y'\"z\""), V{"xyz"});
+  EXPECT_EQ(Split("'' \"\""), (V{"", ""}));
+  EXPECT_EQ(Split("a\\ b"), V{"a b"});
+  EXPECT_EQ(Split("\"a\\\"b\\\\c\\$d\\`e\\nf\""), V{"a\"b\\c$d`e\\nf"});
+  EXPECT_EQ(Split("'it'\\''s'"), V{"it's"});
+  EXPECT_EQ(Split("a\\\nb"), V{"ab"});
+  // Nothing is expanded or interpreted.
+  EXPECT_EQ(Split("$HOME ; $(rm -rf x) `id` *.txt | &&"),
+            (V{"$HOME", ";", "$(rm", "-rf", "x)", "`id`", "*.txt", "|", "&&"}));
+}
+
+TEST(SplitWordsTest, Errors) {
+  for (const char* bad : {"'open", "\"open", "a\\", "\"a\\\""}) {
+    auto r = SplitWords(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().stage, reap::Stage::kValidate);
+    EXPECT_EQ(r.error().err, EINVAL);
+  }
+}
+
+// Splitting a quoted join gives the words back, whatever they contain.
+RC_GTEST_PROP(SplitWordsProperty, JoinThenSplitRoundTrips, (const std::vector<std::string>& words)) {
+  auto r = SplitWords(JoinWords(words));
+  RC_ASSERT(r.ok());
+  RC_ASSERT(r.value() == words);
+}
+
+}  // namespace
+}  // namespace reaper

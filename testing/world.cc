@@ -1,0 +1,191 @@
+#include "testing/world.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <thread>
+
+#include "reap/proc.h"
+#include "reap/subreaper.h"
+
+extern char** environ;
+
+namespace reap_testing {
+
+bool PollUntil(const std::function<bool()>& pred, Millis deadline) {
+  auto end = std::chrono::steady_clock::now() + deadline;
+  for (;;) {
+    if (pred()) return true;
+    if (std::chrono::steady_clock::now() >= end) return pred();
+    std::this_thread::sleep_for(Millis(2));
+  }
+}
+
+World::World() {
+  auto st = reap::BecomeSubreaper();
+  if (!st.ok()) {
+    std::fprintf(stderr, "World: %s\n", st.error().ToString().c_str());
+    std::abort();
+  }
+}
+
+World::~World() { KillAll(); }
+
+std::vector<pid_t> World::Children() const { return reap::ListChildren(getpid()); }
+
+std::vector<pid_t> World::ZombieChildren() const {
+  std::vector<pid_t> out;
+  for (pid_t pid : Children()) {
+    auto st = reap::ReadProcStat(pid);
+    if (st.ok() && st->state == 'Z') out.push_back(pid);
+  }
+  return out;
+}
+
+bool World::ReapIfExited(pid_t pid) {
+  for (;;) {
+    pid_t r = waitpid(pid, nullptr, WNOHANG | __WALL);
+    if (r == pid) return true;
+    if (r < 0 && errno == EINTR) continue;
+    return r < 0 && errno == ECHILD;
+  }
+}
+
+bool World::AwaitExitAndReap(pid_t pid, Millis deadline, int* status) {
+  auto end = std::chrono::steady_clock::now() + deadline;
+  for (;;) {
+    int st = 0;
+    pid_t r = waitpid(pid, &st, WNOHANG | __WALL);
+    if (r == pid) {
+      if (status) *status = st;
+      return true;
+    }
+    if (r < 0 && errno != EINTR) return errno == ECHILD;
+    if (std::chrono::steady_clock::now() >= end) return false;
+    std::this_thread::sleep_for(Millis(1));
+  }
+}
+
+void World::KillAll() {
+  auto end = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < end) {
+    std::vector<pid_t> kids = Children();
+    if (kids.empty()) {
+      // Orphans of a dying grandchild may still be on their way to us.
+      std::this_thread::sleep_for(Millis(5));
+      if (Children().empty()) return;
+      continue;
+    }
+    for (pid_t pid : kids) kill(pid, SIGKILL);
+    for (pid_t pid : kids) AwaitExitAndReap(pid, Millis(2000));
+  }
+  std::fprintf(stderr, "World: children still present after 10 s\n");
+}
+
+RunResult Run(const std::vector<std::string>& argv, Millis deadline,
+              const std::vector<std::string>& env_extra) {
+  RunResult r;
+  int out_pipe[2], err_pipe[2];
+  if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) {
+    r.err = "pipe failed";
+    return r;
+  }
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 1);
+  posix_spawn_file_actions_adddup2(&fa, err_pipe[1], 2);
+  std::vector<char*> cargv;
+  for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
+  cargv.push_back(nullptr);
+  std::vector<std::string> env;
+  for (char** e = environ; *e; ++e) env.emplace_back(*e);
+  env.insert(env.end(), env_extra.begin(), env_extra.end());
+  std::vector<char*> cenv;
+  for (auto& e : env) cenv.push_back(e.data());
+  cenv.push_back(nullptr);
+  pid_t pid = 0;
+  int rc = posix_spawn(&pid, cargv[0], &fa, nullptr, cargv.data(), cenv.data());
+  posix_spawn_file_actions_destroy(&fa);
+  close(out_pipe[1]);
+  close(err_pipe[1]);
+  if (rc != 0) {
+    close(out_pipe[0]);
+    close(err_pipe[0]);
+    r.err = std::string("posix_spawn: ") + std::strerror(rc);
+    return r;
+  }
+  auto end = std::chrono::steady_clock::now() + deadline;
+  pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
+  int open_count = 2;
+  while (open_count > 0) {
+    auto left = std::chrono::duration_cast<Millis>(end - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      r.timed_out = true;
+      kill(pid, SIGKILL);
+      break;
+    }
+    int n = poll(fds, 2, static_cast<int>(left.count()));
+    if (n < 0 && errno == EINTR) continue;
+    for (auto& p : fds) {
+      if (p.fd < 0 || !(p.revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      char buf[4096];
+      ssize_t got = read(p.fd, buf, sizeof buf);
+      if (got > 0) {
+        (p.fd == out_pipe[0] ? r.out : r.err).append(buf, static_cast<std::size_t>(got));
+      } else if (got == 0 || errno != EINTR) {
+        p.fd = -1;
+        --open_count;
+      }
+    }
+  }
+  close(out_pipe[0]);
+  close(err_pipe[0]);
+  int status = 0;
+  // Bounded: after the deadline the child was SIGKILLed above.
+  auto wait_end = std::chrono::steady_clock::now() + deadline;
+  for (;;) {
+    pid_t w = waitpid(pid, &status, WNOHANG);
+    if (w == pid) break;
+    if (w < 0 && errno != EINTR) break;
+    if (std::chrono::steady_clock::now() >= wait_end) {
+      r.timed_out = true;
+      kill(pid, SIGKILL);
+      wait_end = std::chrono::steady_clock::now() + Millis(5000);
+    }
+    std::this_thread::sleep_for(Millis(1));
+  }
+  if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) r.signal = WTERMSIG(status);
+  return r;
+}
+
+std::string Runfile(const std::string& rel) {
+  const char* srcdir = getenv("TEST_SRCDIR");
+  const char* ws = getenv("TEST_WORKSPACE");
+  if (srcdir != nullptr) {
+    std::string path = std::string(srcdir) + "/" + (ws ? ws : "reap") + "/" + rel;
+    if (access(path.c_str(), F_OK) == 0) return path;
+  }
+  char cwd[4096];
+  if (getcwd(cwd, sizeof cwd) != nullptr) return std::string(cwd) + "/" + rel;
+  return rel;
+}
+
+std::string TempDir() {
+  const char* base = getenv("TEST_TMPDIR");
+  std::string templ = std::string(base ? base : "/tmp") + "/reap.XXXXXX";
+  if (mkdtemp(templ.data()) == nullptr) std::abort();
+  return templ;
+}
+
+}  // namespace reap_testing

@@ -1,0 +1,62 @@
+// A world the test owns: the test process is a subreaper, so every process
+// its tests detach is adopted by it, and it kills and reaps all of them when
+// the world ends, even when an assertion failed.
+#ifndef REAP_TESTING_WORLD_H_
+#define REAP_TESTING_WORLD_H_
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace reap_testing {
+
+using Millis = std::chrono::milliseconds;
+
+// Polls PRED every few ms until it is true or DEADLINE passes. Returns the
+// last result.
+bool PollUntil(const std::function<bool()>& pred, Millis deadline = Millis(5000));
+
+class World {
+ public:
+  World();   // becomes a subreaper (aborts the test binary if it cannot)
+  ~World();  // KillAll()
+  World(const World&) = delete;
+  World& operator=(const World&) = delete;
+
+  // Direct children of the test process right now (own or adopted).
+  std::vector<pid_t> Children() const;
+  // Children currently in state Z.
+  std::vector<pid_t> ZombieChildren() const;
+  // Reaps PID if it has exited; true when reaped (or already gone).
+  bool ReapIfExited(pid_t pid);
+  // Waits until PID has exited and reaps it; false on deadline.
+  bool AwaitExitAndReap(pid_t pid, Millis deadline = Millis(5000), int* status = nullptr);
+  // SIGKILLs every child and descendant that reaches us, and reaps them all,
+  // until none is left (bounded: 10 s).
+  void KillAll();
+};
+
+// Runs ARGV (argv[0] is a path) with stdout and stderr captured, stdin on
+// /dev/null; kills it at the deadline. ENV_EXTRA adds NAME=VALUE entries.
+struct RunResult {
+  int exit_code = -1;   // -1 when killed by a signal
+  int signal = 0;
+  bool timed_out = false;
+  std::string out;
+  std::string err;
+};
+RunResult Run(const std::vector<std::string>& argv, Millis deadline = Millis(10000),
+              const std::vector<std::string>& env_extra = {});
+
+// Absolute path of a file in this workspace's runfiles ("testing/probe/probe").
+std::string Runfile(const std::string& workspace_relative);
+
+// A fresh directory under TEST_TMPDIR (or /tmp).
+std::string TempDir();
+
+}  // namespace reap_testing
+
+#endif  // REAP_TESTING_WORLD_H_
