@@ -85,11 +85,12 @@ int Run(const std::vector<std::string>& args) {
   std::string out = o.json ? reaper::IdentityJson(id.value(), o.command) + "\n"
                            : std::to_string(id->pid) + (o.legacy ? "" : "\n");
   if (std::fputs(out.c_str(), stdout) < 0 || std::fflush(stdout) != 0) {
-    // Nobody learned the PID: do not leave an unknown process behind.
+    // The caller may be gone (a crashed server). The command is detached and
+    // must outlive it, so it keeps running; say which one it is.
     int e = errno;
-    Abandon(id.value());
-    if (pidfile) unlink(o.pidfile.c_str());
-    return Fail(std::string("output: stdout: ") + std::strerror(e), kExitFailure);
+    return Fail(std::string("output: stdout: ") + std::strerror(e) + " (pid " +
+                    std::to_string(id->pid) + " keeps running)",
+                kExitFailure);
   }
   return 0;
 }

@@ -22,9 +22,11 @@
 // - Signals. All signals are blocked (raw syscall, glibc's internal ones
 //   too) before the first clone, so no handler of the caller runs on a child
 //   stack. The command resets every disposition to SIG_DFL, then unblocks
-//   everything just before execve. A signal that kills the command between
-//   a failed execve and the failure report makes that failure look like a
-//   success whose process then died: a window of two instructions.
+//   everything just before execve; signals pending from the blocked window
+//   are delivered then and are seen as "died before exec". Only a signal
+//   arriving in the few instructions between that point and execve's entry,
+//   or between a failed execve and its failure report, makes the process
+//   look started although it died.
 // - Zombies. The intermediate is created with exit signal 0: the caller's
 //   SIGCHLD handler and waitpid(-1) never see it (and SIG_IGN on SIGCHLD does
 //   not auto-reap it); Detach reaps it by PID with __WALL. The intermediate
@@ -242,12 +244,14 @@ int CommandMain(void* p) {
 #endif
 
   REAP_FAULT_POINT(kChildBeforeExec);
-  sh->progress = static_cast<int>(Stage::kExec);
   std::uint64_t empty[(_NSIG + 63) / 64] = {};
 #ifdef REAP_DEFECT_BLOCK_SIGNAL
   empty[0] |= 1ull << (SIGTERM - 1);
 #endif
+  // Signals that arrived while blocked are delivered here. Record kExec only
+  // afterwards, so a process they kill is reported lost, not started.
   RawSigprocmask(SIG_SETMASK, empty, nullptr);
+  __atomic_store_n(&sh->progress, static_cast<int>(Stage::kExec), __ATOMIC_RELEASE);
   execve(a.path, a.argv, a.envp);
   int err = errno;
   std::uint64_t all[(_NSIG + 63) / 64];
@@ -354,14 +358,14 @@ Result<Identity> Spawn(const SpawnArgs& args) {
       if (WIFSIGNALED(status)) {
         what += " (signal " + std::to_string(WTERMSIG(status)) + ")";
       }
-      result = Error{Stage::kIntermediate, ECHILD, what};
+      result = Error{Stage::kIntermediate, ESRCH, what};
     }
   } else {
     WaitUntilReleased(&sh->command_mm_alive);
     if (sh->failed_stage != 0) {
       result = ChildError(*sh, args);
     } else if (sh->progress != static_cast<int>(Stage::kExec)) {
-      result = Error{Stage::kLost, ECHILD,
+      result = Error{Stage::kLost, ESRCH,
                      std::string("command process died during ") +
                          StageName(static_cast<Stage>(sh->progress))};
     } else {

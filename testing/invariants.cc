@@ -1,0 +1,130 @@
+#include "testing/invariants.h"
+
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <sstream>
+
+namespace reap_testing {
+
+std::optional<ProbeReport> ParseProbeReport(const std::string& line) {
+  ProbeReport r;
+  std::istringstream in(line);
+  std::string field;
+  int seen = 0;
+  while (in >> field) {
+    std::size_t eq = field.find('=');
+    if (eq == std::string::npos) return std::nullopt;
+    std::string k = field.substr(0, eq), v = field.substr(eq + 1);
+    auto num = [&] { return std::strtoll(v.c_str(), nullptr, 10); };
+    auto hex = [&] { return std::strtoull(v.c_str(), nullptr, 16); };
+    if (k == "pid") r.pid = static_cast<pid_t>(num()), ++seen;
+    else if (k == "ppid") r.ppid = static_cast<pid_t>(num()), ++seen;
+    else if (k == "pgid") r.pgid = static_cast<pid_t>(num()), ++seen;
+    else if (k == "sid") r.sid = static_cast<pid_t>(num()), ++seen;
+    else if (k == "tty") r.tty = static_cast<int>(num()), ++seen;
+    else if (k == "start") r.start = static_cast<std::uint64_t>(num()), ++seen;
+    else if (k == "sigign") r.sigign = hex(), ++seen;
+    else if (k == "sigblk") r.sigblk = hex(), ++seen;
+    else if (k == "fds") {
+      ++seen;
+      std::istringstream fds(v);
+      std::string fd;
+      while (std::getline(fds, fd, ',')) {
+        if (!fd.empty()) r.fds.push_back(std::atoi(fd.c_str()));
+      }
+    }
+  }
+  if (seen != 9 || r.pid <= 0) return std::nullopt;
+  return r;
+}
+
+std::vector<std::string> CheckInvariants(const Observation& o) {
+  std::vector<std::string> v;
+  auto add = [&v](const std::string& s) { v.push_back(s); };
+  const auto& c = o.command;
+  const auto& p = o.caller;
+
+  // 1. No zombies.
+  if (p && p->zombies_after > 0) {
+    add("1. no zombies: the caller had " + std::to_string(p->zombies_after) +
+        " zombie child(ren) after the detach returned");
+  }
+  if (p && p->children_after > 0) {
+    add("1. no zombies: the caller still had " + std::to_string(p->children_after) +
+        " child(ren) after the detach returned (intermediate not reaped, or the "
+        "command is its child)");
+  }
+  for (pid_t z : o.zombies_at_end) add("1. no zombies: pid " + std::to_string(z) + " stayed a zombie");
+
+  // 2. Correct reparenting, new session, no terminal.
+  if (c) {
+    if (c->sid == o.caller_session) add("2. reparenting: the command stayed in the caller's session");
+    if (c->sid == o.world_session) add("2. reparenting: the command is in the test's session");
+    if (c->pgid == o.caller_pgid) add("2. reparenting: the command stayed in the caller's process group");
+    if (c->tty != 0) add("2. reparenting: the command has a controlling terminal");
+    if (!o.command_reparented) {
+      add("2. reparenting: the command's parent never became " + std::to_string(o.adopter));
+    }
+  }
+
+  // 3. Accurate PID.
+  if (p && p->ok) {
+    if (o.expect_exec_failure) add("3. accuracy: a nonexistent command was reported started");
+    if (o.other_pids.count(p->pid)) {
+      add("3. accuracy: reported pid " + std::to_string(p->pid) +
+          " is the intermediate's, the caller's or the grandparent's");
+    }
+    if (c) {
+      if (c->pid != p->pid) {
+        add("3. accuracy: reported pid " + std::to_string(p->pid) + " but the command is pid " +
+            std::to_string(c->pid));
+      } else if (p->start_time != 0 && p->start_time != c->start) {
+        add("3. accuracy: reported start time " + std::to_string(p->start_time) +
+            " but the command started at " + std::to_string(c->start));
+      }
+    } else if (!o.command_targeted) {
+      add("3. accuracy: pid " + std::to_string(p->pid) + " reported but no command ever ran");
+    }
+  }
+  if (p && !p->ok) {
+    if (c) add("3. accuracy: the caller got an error (" + p->error + ") but the command runs as pid " +
+               std::to_string(c->pid));
+    if (!o.expect_exec_failure && !o.fault_could_fail) add("3. accuracy: unexpected error: " + p->error);
+  }
+
+  // 4. Survival.
+  if (c && !o.command_targeted) {
+    if (o.command_should_live && !o.command_alive_at_end) {
+      std::string how;
+      if (o.command_status && WIFSIGNALED(*o.command_status)) {
+        how = " (killed by signal " + std::to_string(WTERMSIG(*o.command_status)) + ")";
+      }
+      add("4. survival: the command died" + how);
+    }
+    if (o.command_should_exit_cleanly && o.command_status &&
+        !(WIFEXITED(*o.command_status) && WEXITSTATUS(*o.command_status) == 0)) {
+      add("4. survival: the command did not exit cleanly (wait status " +
+          std::to_string(*o.command_status) + ")");
+    }
+  }
+
+  // 5. Nothing leaked.
+  if (c) {
+    if (c->fds != std::vector<int>{0, 1, 2}) {
+      std::string fds;
+      for (int fd : c->fds) fds += (fds.empty() ? "" : ",") + std::to_string(fd);
+      add("5. leaks: the command holds fds " + fds + " (expected 0,1,2)");
+    }
+    if (c->sigblk != 0) add("5. leaks: the command starts with blocked signals");
+    if (c->sigign != 0) add("5. leaks: the command starts with ignored signals");
+  }
+  if (p && p->fds_after != p->fds_before) {
+    add("5. leaks: the caller had " + std::to_string(p->fds_before) + " fds before and " +
+        std::to_string(p->fds_after) + " after");
+  }
+  for (pid_t l : o.leftovers) add("5. leaks: process " + std::to_string(l) + " of the scenario is still alive");
+  return v;
+}
+
+}  // namespace reap_testing
