@@ -10,6 +10,7 @@
 //                leaked probe ends by itself)
 // --ignore-term  ignore SIGTERM and SIGHUP first (after the report)
 // --exit N       exit status (default 0)
+// -- ARGS...      ignored payload (argv-passing checks read /proc/PID/cmdline)
 #include <fcntl.h>
 #include <signal.h>
 #include <time.h>
@@ -29,6 +30,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
+    if (a == "--") break;
     if (a == "--report" && i + 1 < argc) {
       report = argv[++i];
     } else if (a == "--linger-ms" && i + 1 < argc) {

@@ -1,0 +1,136 @@
+#include "testing/conformance/description.h"
+
+#include <errno.h>
+
+#include <algorithm>
+#include <sstream>
+
+#include "reaper/words.h"
+
+namespace reap_conformance {
+namespace {
+
+reap::Error Invalid(std::string what) { return reap::Error{reap::Stage::kValidate, EINVAL, std::move(what)}; }
+
+std::string Trim(std::string_view s) {
+  std::size_t b = s.find_first_not_of(" \t\r");
+  if (b == s.npos) return "";
+  std::size_t e = s.find_last_not_of(" \t\r");
+  return std::string(s.substr(b, e - b + 1));
+}
+
+}  // namespace
+
+const std::vector<std::string>& PropertyNames() {
+  static const std::vector<std::string> names = {
+      "exec-failure",    "argv-literal",        "new-session",
+      "reparented",      "survives-group-kill", "survives-hangup",
+      "clean-signals",   "no-leaked-fds",       "stdio-detached",
+      "no-intermediate", "pid-accurate",        "random-faults",
+  };
+  return names;
+}
+
+reap::Result<Description> ParseDescription(std::string_view text) {
+  Description d;
+  bool have_template = false;
+  std::size_t pos = 0;
+  int line_no = 0;
+  while (pos <= text.size()) {
+    std::size_t end = text.find('\n', pos);
+    if (end == text.npos) end = text.size();
+    std::string_view raw = text.substr(pos, end - pos);
+    pos = end + 1;
+    ++line_no;
+    // '#' starts a comment unless inside the template's quotes: only strip
+    // a '#' that begins a word.
+    std::string line(raw);
+    for (std::size_t i = 0; i < line.size(); ++i) {
+      if (line[i] == '#' && (i == 0 || line[i - 1] == ' ' || line[i - 1] == '\t')) {
+        line.resize(i);
+        break;
+      }
+    }
+    line = Trim(line);
+    if (line.empty()) continue;
+    std::size_t eq = line.find('=');
+    if (eq == std::string::npos) return Invalid("line " + std::to_string(line_no) + ": expected key = value");
+    std::string key = Trim(line.substr(0, eq));
+    std::string value = Trim(line.substr(eq + 1));
+    if (key == "name") {
+      d.name = value;
+    } else if (key == "template") {
+      auto words = reaper::SplitWords(value);
+      if (!words.ok()) return Invalid("line " + std::to_string(line_no) + ": template: " + words.error().what);
+      if (words->empty()) return Invalid("line " + std::to_string(line_no) + ": empty template");
+      d.template_words = words.value();
+      have_template = true;
+    } else if (key == "pid") {
+      if (value == "stdout") d.pid = PidSource::kStdout;
+      else if (value == "pidfile") d.pid = PidSource::kPidfile;
+      else if (value == "adopted") d.pid = PidSource::kAdopted;
+      else return Invalid("line " + std::to_string(line_no) + ": pid must be stdout, pidfile or adopted");
+    } else if (key == "unclaimed") {
+      std::istringstream in(value);
+      for (std::string p; in >> p;) {
+        const auto& all = PropertyNames();
+        if (std::find(all.begin(), all.end(), p) == all.end()) {
+          return Invalid("line " + std::to_string(line_no) + ": unknown property '" + p + "'");
+        }
+        d.unclaimed.insert(p);
+      }
+    } else {
+      return Invalid("line " + std::to_string(line_no) + ": unknown key '" + key + "'");
+    }
+  }
+  if (d.name.empty()) return Invalid("missing name");
+  if (!have_template) return Invalid("missing template");
+  return d;
+}
+
+reap::Result<std::vector<std::string>> Expand(const Description& d, const CommandSpec& c,
+                                              const std::map<std::string, std::string>& defines) {
+  std::vector<std::string> cmd = {c.program};
+  cmd.insert(cmd.end(), c.args.begin(), c.args.end());
+  std::vector<std::string> abs_cmd = {c.abs_program};
+  abs_cmd.insert(abs_cmd.end(), c.args.begin(), c.args.end());
+  std::map<std::string, std::string> text = defines;
+  text["program"] = c.program;
+  text["abs_program"] = c.abs_program;
+  text["pidfile"] = c.pidfile;
+  text["cmdline"] = reaper::JoinWords(cmd);
+  std::vector<std::string> out;
+  for (const std::string& w : d.template_words) {
+    if (w == "{cmd}") {
+      out.insert(out.end(), cmd.begin(), cmd.end());
+      continue;
+    }
+    if (w == "{abs_cmd}") {
+      out.insert(out.end(), abs_cmd.begin(), abs_cmd.end());
+      continue;
+    }
+    if (w == "{args}") {
+      out.insert(out.end(), c.args.begin(), c.args.end());
+      continue;
+    }
+    std::string r;
+    for (std::size_t i = 0; i < w.size();) {
+      if (w[i] == '{') {
+        std::size_t close = w.find('}', i);
+        if (close != std::string::npos) {
+          std::string key = w.substr(i + 1, close - i - 1);
+          auto it = text.find(key);
+          if (it == text.end()) return Invalid("unknown placeholder {" + key + "}");
+          r += it->second;
+          i = close + 1;
+          continue;
+        }
+      }
+      r.push_back(w[i++]);
+    }
+    out.push_back(r);
+  }
+  return out;
+}
+
+}  // namespace reap_conformance

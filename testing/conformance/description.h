@@ -1,0 +1,62 @@
+// A detacher description: how to run some detacher around a command, where
+// its PID comes from, and which properties it does not claim.
+//
+// File format: one "key = value" per line, '#' starts a comment.
+//   name      = setsid -f
+//   template  = setsid -f {cmd}
+//   pid       = adopted            # stdout | pidfile | adopted
+//   unclaimed = pid-accurate stdio-detached
+//
+// The template is split into words like a shell would (quotes honoured,
+// nothing expanded). A word that is exactly {cmd}, {abs_cmd} or {args}
+// becomes several words; other placeholders are replaced inside words:
+//   {cmd}       the command: program name and its arguments
+//   {abs_cmd}   the same with the program's absolute path
+//   {program} {abs_program} {args}
+//   {cmdline}   the command quoted into one shell string (for sh -c)
+//   {pidfile}   a fresh path where the detacher should write the PID
+//   {NAME}      any --define NAME=VALUE given to the suite
+#ifndef REAP_TESTING_CONFORMANCE_DESCRIPTION_H_
+#define REAP_TESTING_CONFORMANCE_DESCRIPTION_H_
+
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "reap/error.h"
+
+namespace reap_conformance {
+
+enum class PidSource { kStdout, kPidfile, kAdopted };
+
+struct Description {
+  std::string name;
+  std::vector<std::string> template_words;  // already split
+  PidSource pid = PidSource::kStdout;
+  std::set<std::string> unclaimed;
+};
+
+// Parses a description file's text. Unknown keys, unknown properties,
+// missing name/template and bad quoting are errors (kValidate).
+reap::Result<Description> ParseDescription(std::string_view text);
+
+// The command a trial detaches.
+struct CommandSpec {
+  std::string program;      // as the detacher should be given it
+  std::string abs_program;  // absolute path
+  std::vector<std::string> args;
+  std::string pidfile;
+};
+
+// Expands the template into argv. Unknown placeholders are errors.
+reap::Result<std::vector<std::string>> Expand(const Description& d, const CommandSpec& c,
+                                              const std::map<std::string, std::string>& defines);
+
+// Every property the suite checks, in report order.
+const std::vector<std::string>& PropertyNames();
+
+}  // namespace reap_conformance
+
+#endif  // REAP_TESTING_CONFORMANCE_DESCRIPTION_H_

@@ -1,0 +1,136 @@
+// zoo: deliberately broken detachers, each wrong in exactly one way, for
+// proving that the conformance suite catches them.
+//
+//   zoo --flaw FLAW [--] COMMAND [ARG...]    prints the PID like reaper does
+//
+// FLAW "none" is a correct classic double fork (fork, setsid, fork, exec,
+// PID and exec errno over a close-on-exec pipe, intermediate reaped); every
+// other flaw changes one thing:
+//   no-setsid              the command stays in the caller's session
+//   no-wait                the caller never reaps the intermediate (and lives
+//                          on for a while, as a server would)
+//   report-intermediate    prints the intermediate's PID
+//   pid-before-exec        prints the PID without waiting for the exec
+//   leak-fd                does not close inherited descriptors
+//   ignore-sigint          the command starts with SIGINT ignored
+//   block-signal           the command starts with SIGTERM blocked
+//   via-sh                 joins the arguments into a `sh -c` string
+//   lingering-intermediate the intermediate stays alive
+//   inherit-stdout         the command keeps the caller's stdout
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace {
+
+std::string g_flaw;
+bool Flaw(const char* f) { return g_flaw == f; }
+
+bool ReadFull(int fd, void* buf, size_t n) {
+  size_t got = 0;
+  while (got < n) {
+    ssize_t r = read(fd, static_cast<char*>(buf) + got, n - got);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return false;
+    got += static_cast<size_t>(r);
+  }
+  return true;
+}
+
+[[noreturn]] void Command(char** argv, int report) {
+  // Clean start, unless a flaw says otherwise.
+  for (int sig = 1; sig < NSIG; ++sig) {
+    if (sig != SIGKILL && sig != SIGSTOP) signal(sig, SIG_DFL);
+  }
+  sigset_t none;
+  sigemptyset(&none);
+  if (Flaw("block-signal")) sigaddset(&none, SIGTERM);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  if (Flaw("ignore-sigint")) signal(SIGINT, SIG_IGN);
+  int null = open("/dev/null", O_RDWR);
+  dup2(null, 0);
+  if (!Flaw("inherit-stdout")) dup2(null, 1);
+  dup2(null, 2);
+  if (!Flaw("leak-fd")) {
+    for (int fd = 3; fd < 1024; ++fd) {
+      if (fd != report) close(fd);
+    }
+  }
+  if (Flaw("via-sh")) {
+    std::string line;
+    for (char** a = argv; *a; ++a) line += std::string(line.empty() ? "" : " ") + *a;
+    execl("/bin/sh", "sh", "-c", line.c_str(), static_cast<char*>(nullptr));
+  } else {
+    execvp(argv[0], argv);
+  }
+  int e = errno;
+  ssize_t w = write(report, &e, sizeof e);
+  (void)w;
+  _exit(127);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int i = 1;
+  if (i + 1 < argc && std::strcmp(argv[i], "--flaw") == 0) {
+    g_flaw = argv[i + 1];
+    i += 2;
+  }
+  if (i < argc && std::strcmp(argv[i], "--") == 0) ++i;
+  if (i >= argc) {
+    std::fprintf(stderr, "usage: zoo --flaw FLAW [--] COMMAND [ARG...]\n");
+    return 2;
+  }
+  char** cmd = argv + i;
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) != 0) return 1;
+  pid_t intermediate = fork();
+  if (intermediate < 0) return 1;
+  if (intermediate == 0) {
+    close(p[0]);
+    if (!Flaw("no-setsid")) setsid();
+    pid_t c = fork();
+    if (c == 0) Command(cmd, p[1]);
+    pid_t report = Flaw("report-intermediate") ? getpid() : c;
+    ssize_t w = write(p[1], &report, sizeof report);
+    (void)w;
+    if (Flaw("lingering-intermediate")) {
+      close(p[1]);
+      sleep(30);
+    }
+    _exit(0);
+  }
+  close(p[1]);
+  pid_t pid = 0;
+  bool got_pid = ReadFull(p[0], &pid, sizeof pid);
+  if (Flaw("pid-before-exec") && got_pid) {
+    std::printf("%d\n", pid);
+    std::fflush(stdout);
+    waitpid(intermediate, nullptr, 0);
+    return 0;
+  }
+  int exec_errno = 0;
+  bool failed = ReadFull(p[0], &exec_errno, sizeof exec_errno);
+  if (!Flaw("no-wait") && !Flaw("lingering-intermediate")) waitpid(intermediate, nullptr, 0);
+  if (!got_pid) {
+    std::fprintf(stderr, "zoo: intermediate died\n");
+    return 1;
+  }
+  if (failed) {
+    std::fprintf(stderr, "zoo: exec %s: %s\n", cmd[0], std::strerror(exec_errno));
+    return exec_errno == ENOENT ? 127 : 126;
+  }
+  std::printf("%d\n", pid);
+  std::fflush(stdout);
+  if (Flaw("no-wait")) usleep(300 * 1000);  // a caller that lives on
+  return 0;
+}
