@@ -414,7 +414,9 @@ std::vector<std::string> RunScenario(const Schedule& s, const ScenarioConfig& cf
   pid_t stopped = 0;
   std::string stopped_point;
   bool delivered = false;
+  bool result_before_fault = false;  // P already knew its result when hit
   auto deliver = [&] {
+    result_before_fault = Exists(paths.result);
     std::vector<pid_t> victims;
     int sig = s.signal;
     switch (s.target) {
@@ -480,9 +482,11 @@ std::vector<std::string> RunScenario(const Schedule& s, const ScenarioConfig& cf
     }
   }
   trace.Mark("fault");
-  obs.fault_could_fail = delivered && !Exists(paths.result) &&
-                         s.target != Target::kGrandparent && s.target != Target::kNone;
-  if (delivered && s.target == Target::kParentGroup) obs.fault_could_fail = !Exists(paths.result);
+  // Whether the fault could explain an error P reports: it hit P, I, C or
+  // P's group/session before P had its result (checked before the kill: P
+  // writes its result microseconds after a killed intermediate releases it).
+  obs.fault_could_fail = delivered && !result_before_fault && s.target != Target::kGrandparent &&
+                         s.target != Target::kNone;
 
   // P's result, or P's death.
   pid_t p = await_p();

@@ -82,7 +82,11 @@ std::string Join(const std::vector<std::string>& v) {
 
 void Check(const char* property, const std::vector<std::string>& violations) {
   Cases()[property]++;
-  if (!violations.empty()) RC_FAIL("invariants violated:" + Join(violations));
+  if (violations.empty()) return;
+  // Printed now as well: if a shrink or the final replay does not reproduce
+  // it, rapidcheck's own report would not show this first failure.
+  std::fprintf(stderr, "%s: invariants violated:%s\n", property, Join(violations).c_str());
+  RC_FAIL("invariants violated:" + Join(violations));
 }
 
 RC_GTEST_PROP(DetachProperties, LibraryUnderSubreaper, (const reap_testing::Schedule& s)) {

@@ -1,0 +1,17 @@
+// Legacy -args splitting: never crashes, and what it splits survives a
+// quote-and-split round trip unchanged.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string_view>
+
+#include "reaper/words.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string_view text(reinterpret_cast<const char*>(data), size);
+  auto words = reaper::SplitWords(text);
+  if (!words.ok()) return 0;
+  auto again = reaper::SplitWords(reaper::JoinWords(words.value()));
+  if (!again.ok() || again.value() != words.value()) std::abort();
+  return 0;
+}
