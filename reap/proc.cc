@@ -8,12 +8,16 @@
 #include <algorithm>
 #include <cstring>
 
+// Called between clone and exec too, on the caller's thread state: keep
+// ThreadSanitizer's instrumentation out (ASan's stays, for the fuzzer).
+#define REAP_NO_TSAN __attribute__((no_sanitize("thread")))
+
 namespace reap {
 namespace {
 
 // Parses an optionally signed decimal at text[*i], stopping at a space or the
 // end. Allocation-free.
-bool ParseNumber(const char* text, std::size_t len, std::size_t* i,
+REAP_NO_TSAN bool ParseNumber(const char* text, std::size_t len, std::size_t* i,
                  long long* out) {
   bool negative = false;
   if (*i < len && text[*i] == '-') {
@@ -34,7 +38,7 @@ bool ParseNumber(const char* text, std::size_t len, std::size_t* i,
   return true;
 }
 
-bool SkipSpace(const char* text, std::size_t len, std::size_t* i) {
+REAP_NO_TSAN bool SkipSpace(const char* text, std::size_t len, std::size_t* i) {
   if (*i >= len || text[*i] != ' ') return false;
   ++*i;
   return true;
@@ -66,7 +70,7 @@ std::string ProcPath(pid_t pid, const char* leaf) {
 
 }  // namespace
 
-bool ParseRawProcStat(const char* text, std::size_t len, RawProcStat* out) {
+REAP_NO_TSAN bool ParseRawProcStat(const char* text, std::size_t len, RawProcStat* out) {
   // "PID (COMM) STATE PPID PGRP SESSION TTY_NR TPGID FLAGS ... STARTTIME ..."
   std::size_t i = 0;
   long long v = 0;

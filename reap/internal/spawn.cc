@@ -95,25 +95,91 @@ long RawSigprocmask(int how, const void* set, void* old) {
   return syscall(SYS_rt_sigprocmask, how, set, old, kKernelSigsetBytes);
 }
 
-[[noreturn]] void Fail(Shared* sh, Stage stage, int err) {
+// Child-side code runs on the caller's thread state (same TLS) between clone
+// and exec. Sanitizer runtimes (ASan, TSan) intercept libc wrappers and
+// instrument code with per-thread state, so the child makes raw system calls
+// only and its functions are not instrumented.
+#define REAP_CHILD_SIDE __attribute__((no_sanitize("address", "thread", "undefined")))
+
+namespace sys {
+REAP_CHILD_SIDE inline int Open(const char* path, int flags, mode_t mode = 0) {
+  return static_cast<int>(syscall(SYS_openat, AT_FDCWD, path, flags, mode));
+}
+REAP_CHILD_SIDE inline void Close(int fd) { syscall(SYS_close, fd); }
+REAP_CHILD_SIDE inline ssize_t Read(int fd, void* buf, std::size_t n) {
+  return syscall(SYS_read, fd, buf, n);
+}
+REAP_CHILD_SIDE inline int Dup2(int from, int to) {  // from != to
+  return static_cast<int>(syscall(SYS_dup3, from, to, 0));
+}
+REAP_CHILD_SIDE inline int Fcntl(int fd, int cmd, long arg = 0) {
+  return static_cast<int>(syscall(SYS_fcntl, fd, cmd, arg));
+}
+[[noreturn]] REAP_CHILD_SIDE inline void Exit(int code) {
+  for (;;) syscall(SYS_exit_group, code);
+}
+
+// clone(2) running FN(ARG) on STACK_TOP in the child. Returns the child's PID
+// or -1 with errno. On x86-64 this is a raw system call: glibc's clone() is
+// intercepted by sanitizer runtimes, which treat it as a fork and corrupt
+// the (shared) thread state. Elsewhere glibc's clone() is used.
+REAP_CHILD_SIDE inline pid_t Clone(int (*fn)(void*), char* stack_top, unsigned long flags, void* arg,
+                                   pid_t* parent_tid, int* child_tid) {
+#if defined(__x86_64__)
+  // The child starts with rsp = stack_top - 16 and pops FN and ARG.
+  auto** slot = reinterpret_cast<void**>(stack_top) - 2;
+  slot[0] = reinterpret_cast<void*>(fn);
+  slot[1] = arg;
+  register long r10 __asm__("r10") = reinterpret_cast<long>(child_tid);
+  register long r8 __asm__("r8") = 0;  // no TLS change
+  long ret;
+  __asm__ volatile(
+      "syscall\n\t"
+      "testq %%rax, %%rax\n\t"
+      "jnz 1f\n\t"
+      // Child: fresh stack, no frame to return to.
+      "xorl %%ebp, %%ebp\n\t"
+      "popq %%rax\n\t"
+      "popq %%rdi\n\t"
+      "callq *%%rax\n\t"
+      "movl %%eax, %%edi\n\t"
+      "movl $231, %%eax\n\t"  // exit_group(fn's result)
+      "syscall\n\t"
+      "hlt\n\t"
+      "1:\n\t"
+      : "=a"(ret)
+      : "0"(static_cast<long>(SYS_clone)), "D"(flags), "S"(slot), "d"(parent_tid), "r"(r10), "r"(r8)
+      : "rcx", "r11", "memory");
+  if (ret < 0) {
+    errno = static_cast<int>(-ret);
+    return -1;
+  }
+  return static_cast<pid_t>(ret);
+#else
+  return clone(fn, stack_top, static_cast<int>(flags), arg, parent_tid, nullptr, child_tid);
+#endif
+}
+}  // namespace sys
+
+[[noreturn]] REAP_CHILD_SIDE void Fail(Shared* sh, Stage stage, int err) {
   sh->failed_errno = err;
   sh->failed_stage = static_cast<int>(stage);
-  _exit(127);
+  sys::Exit(127);
 }
 
 // Reads the command process's own identity. Best effort: /proc may be absent.
-void ReadOwnStat(Shared* sh) {
-  int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+REAP_CHILD_SIDE void ReadOwnStat(Shared* sh) {
+  int fd = sys::Open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
   if (fd < 0) return;
   char buf[1024];
   std::size_t len = 0;
   while (len < sizeof buf) {
-    ssize_t n = read(fd, buf + len, sizeof buf - len);
+    ssize_t n = sys::Read(fd, buf + len, sizeof buf - len);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     len += static_cast<std::size_t>(n);
   }
-  close(fd);
+  sys::Close(fd);
   RawProcStat st;
   if (ParseRawProcStat(buf, len, &st)) {
     sh->start_time = st.start_time;
@@ -126,7 +192,7 @@ void ReadOwnStat(Shared* sh) {
 // included: glibc's sigaction refuses those, so use the system call. An
 // all-zero kernel sigaction is {SIG_DFL, no flags, empty mask} whatever the
 // architecture's field order.
-void ResetSignals() {
+REAP_CHILD_SIDE void ResetSignals() {
   unsigned long dfl[8] = {};
   for (int sig = 1; sig < _NSIG; ++sig) {
     if (sig == SIGKILL || sig == SIGSTOP) continue;
@@ -134,22 +200,22 @@ void ResetSignals() {
   }
 }
 
-int SetupStdio(const SpawnArgs& a, Shared* sh) {
+REAP_CHILD_SIDE int SetupStdio(const SpawnArgs& a, Shared* sh) {
   for (int target = 0; target < 3; ++target) {
     const SpawnStdio& s = a.stdio[target];
     Stage stage = static_cast<Stage>(static_cast<int>(Stage::kStdin) + target);
     sh->progress = static_cast<int>(stage);
     if (s.mode == SpawnStdio::kInherit) {
       // Keep the caller's fd even if it is close-on-exec there.
-      int flags = fcntl(target, F_GETFD);
-      if (flags >= 0 && (flags & FD_CLOEXEC)) fcntl(target, F_SETFD, 0);
+      int flags = sys::Fcntl(target, F_GETFD);
+      if (flags >= 0 && (flags & FD_CLOEXEC)) sys::Fcntl(target, F_SETFD, 0);
       continue;
     }
-    int fd = open(s.path, s.flags, 0666);
+    int fd = sys::Open(s.path, s.flags, 0666);
     if (fd < 0) Fail(sh, stage, errno);
     if (fd != target) {
-      if (dup2(fd, target) < 0) Fail(sh, stage, errno);
-      close(fd);
+      if (sys::Dup2(fd, target) < 0) Fail(sh, stage, errno);
+      sys::Close(fd);
     }
   }
   return 0;
@@ -157,10 +223,10 @@ int SetupStdio(const SpawnArgs& a, Shared* sh) {
 
 // Closes [lo, hi] with close_range, falling back to /proc/self/fd, then to a
 // loop bounded by RLIMIT_NOFILE.
-void CloseRange(unsigned lo, unsigned hi) {
+REAP_CHILD_SIDE void CloseRange(unsigned lo, unsigned hi) {
   if (lo > hi) return;
   if (syscall(__NR_close_range, lo, hi, 0) == 0) return;
-  int dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int dir = sys::Open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir >= 0) {
     alignas(8) char buf[2048];
     for (;;) {
@@ -176,23 +242,23 @@ void CloseRange(unsigned lo, unsigned hi) {
           fd = fd * 10 + static_cast<unsigned>(*p - '0');
         }
         if (digits && fd >= lo && fd <= hi && static_cast<int>(fd) != dir) {
-          close(static_cast<int>(fd));
+          sys::Close(static_cast<int>(fd));
         }
       }
     }
-    close(dir);
+    sys::Close(dir);
     return;
   }
   struct rlimit rl;
   unsigned limit = 65536;
-  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+  if (syscall(SYS_getrlimit, RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
       rl.rlim_cur < (1u << 20)) {
     limit = static_cast<unsigned>(rl.rlim_cur);
   }
-  for (unsigned fd = lo; fd <= hi && fd < limit; ++fd) close(static_cast<int>(fd));
+  for (unsigned fd = lo; fd <= hi && fd < limit; ++fd) sys::Close(static_cast<int>(fd));
 }
 
-[[maybe_unused]] void CloseFdsExcept(const SpawnArgs& a) {
+[[maybe_unused]] REAP_CHILD_SIDE void CloseFdsExcept(const SpawnArgs& a) {
   unsigned lo = 3;
   for (std::size_t i = 0; i < a.keep_count; ++i) {
     unsigned keep = static_cast<unsigned>(a.keep_fds[i]);
@@ -203,36 +269,36 @@ void CloseRange(unsigned lo, unsigned hi) {
 }
 
 // The command's process: from the second clone to execve.
-int CommandMain(void* p) {
+REAP_CHILD_SIDE int CommandMain(void* p) {
   auto* sh = static_cast<Shared*>(p);
   const SpawnArgs& a = *sh->args;
 
   sh->progress = static_cast<int>(Stage::kSetsid);
 #ifndef REAP_DEFECT_SKIP_SETSID
-  if (setsid() < 0) Fail(sh, Stage::kSetsid, errno);
+  if (syscall(SYS_setsid) < 0) Fail(sh, Stage::kSetsid, errno);
 #endif
   ReadOwnStat(sh);
 
   sh->progress = static_cast<int>(Stage::kSignals);
   ResetSignals();
-  if (a.umask >= 0) umask(static_cast<mode_t>(a.umask));
+  if (a.umask >= 0) syscall(SYS_umask, a.umask);
 
   SetupStdio(a, sh);
 
   if (a.cwd != nullptr) {
     sh->progress = static_cast<int>(Stage::kChdir);
-    if (chdir(a.cwd) < 0) Fail(sh, Stage::kChdir, errno);
+    if (syscall(SYS_chdir, a.cwd) < 0) Fail(sh, Stage::kChdir, errno);
   }
 
   sh->progress = static_cast<int>(Stage::kKeepFd);
   for (std::size_t i = 0; i < a.keep_count; ++i) {
     int fd = a.keep_fds[i];
-    int flags = fcntl(fd, F_GETFD);
+    int flags = sys::Fcntl(fd, F_GETFD);
     if (flags < 0) {
       sh->failed_fd = fd;
       Fail(sh, Stage::kKeepFd, errno);
     }
-    if ((flags & FD_CLOEXEC) && fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) < 0) {
+    if ((flags & FD_CLOEXEC) && sys::Fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) < 0) {
       sh->failed_fd = fd;
       Fail(sh, Stage::kKeepFd, errno);
     }
@@ -252,7 +318,7 @@ int CommandMain(void* p) {
   // afterwards, so a process they kill is reported lost, not started.
   RawSigprocmask(SIG_SETMASK, empty, nullptr);
   __atomic_store_n(&sh->progress, static_cast<int>(Stage::kExec), __ATOMIC_RELEASE);
-  execve(a.path, a.argv, a.envp);
+  syscall(SYS_execve, a.path, a.argv, a.envp);
   int err = errno;
   std::uint64_t all[(_NSIG + 63) / 64];
   std::memset(all, 0xff, sizeof all);
@@ -262,19 +328,19 @@ int CommandMain(void* p) {
 
 // The intermediate: creates the command's process, waits (CLONE_VFORK) until
 // it execs or exits, reaps it if it never reached a successful exec.
-int IntermediateMain(void* p) {
+REAP_CHILD_SIDE int IntermediateMain(void* p) {
   auto* sh = static_cast<Shared*>(p);
   REAP_FAULT_POINT(kIntermediateBeforeClone);
   int flags = CLONE_VM | CLONE_VFORK | CLONE_PARENT_SETTID |
               CLONE_CHILD_CLEARTID | SIGCHLD;
-  pid_t pid = clone(CommandMain, sh->command_stack_top, flags, sh,
-                    &sh->command_pid, nullptr, &sh->command_mm_alive);
+  pid_t pid = sys::Clone(CommandMain, sh->command_stack_top, static_cast<unsigned long>(flags), sh,
+                         &sh->command_pid, &sh->command_mm_alive);
   if (pid < 0) Fail(sh, Stage::kFork, errno);
   if (sh->failed_stage != 0 || sh->progress != static_cast<int>(Stage::kExec)) {
-    while (waitpid(pid, nullptr, __WALL) < 0 && errno == EINTR) {
+    while (syscall(SYS_wait4, pid, nullptr, __WALL, nullptr) < 0 && errno == EINTR) {
     }
   }
-  _exit(0);
+  sys::Exit(0);
 }
 
 void WaitUntilReleased(int* word) {
@@ -335,7 +401,8 @@ Result<Identity> Spawn(const SpawnArgs& args) {
   }
   REAP_FAULT_POINT(kBeforeFirstClone);
   // Exit signal 0: nobody but us can wait for the intermediate.
-  pid_t ipid = clone(IntermediateMain, stack_a + kStackSize, CLONE_VM | CLONE_VFORK, sh);
+  pid_t ipid = sys::Clone(IntermediateMain, stack_a + kStackSize, CLONE_VM | CLONE_VFORK, sh, nullptr,
+                          nullptr);
   int clone_errno = errno;
   RawSigprocmask(SIG_SETMASK, old, nullptr);
   if (ipid < 0) {

@@ -1,0 +1,21 @@
+#!/bin/sh
+# The man page renders without warnings and documents exactly the options
+# `reaper --help` shows.
+set -eu
+reaper="$1"
+page="$2"
+warnings=$(groff -man -ww -z "$page" 2>&1)
+if [ -n "$warnings" ]; then
+  echo "groff warnings in $page:" >&2
+  echo "$warnings" >&2
+  exit 1
+fi
+opts() { grep -oE -- '--[a-z][a-z-]*' | sort -u; }
+"$reaper" --help | opts >help.txt
+# In the man page dashes are escaped: \-\-stdout.
+sed 's/\\-/-/g' "$page" | opts >man.txt
+if ! diff -u help.txt man.txt; then
+  echo "options differ between reaper --help (-) and $page (+)" >&2
+  exit 1
+fi
+echo "man page OK: $(wc -l <help.txt) options"
