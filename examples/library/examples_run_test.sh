@@ -1,0 +1,11 @@
+#!/bin/sh
+# Both examples run and say what the doc says they say.
+set -eu
+out=$("$1")
+echo "$out"
+echo "$out" | grep -Eq '^worker pid [0-9]+, session [0-9]+$'
+echo "$out" | grep -qx 'running'
+echo "$out" | grep -qx 'worker exited'
+out=$("$2")
+echo "$out"
+[ "$(echo "$out" | grep -c '^reaped [0-9]*$')" -eq 3 ]
