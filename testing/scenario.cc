@@ -101,13 +101,6 @@ reap::internal::FaultPoint LibraryPoint(When w) {
   }
 }
 
-std::string ReadAll(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
 void WriteAtomic(const std::string& path, const std::string& text) {
   std::string tmp = path + ".tmp";
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -118,69 +111,6 @@ void WriteAtomic(const std::string& path, const std::string& text) {
   rename(tmp.c_str(), path.c_str());
 }
 
-bool Exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
-
-// Alive and not a zombie.
-bool Running(pid_t pid) {
-  auto st = reap::ReadProcStat(pid);
-  return st.ok() && st->state != 'Z' && st->state != 'X';
-}
-
-// Every process below ROOT, found through /proc parent links.
-std::vector<pid_t> Descendants(pid_t root) {
-  std::map<pid_t, pid_t> parent;
-  DIR* dir = opendir("/proc");
-  if (dir == nullptr) return {};
-  while (dirent* e = readdir(dir)) {
-    if (e->d_name[0] < '1' || e->d_name[0] > '9') continue;
-    pid_t pid = static_cast<pid_t>(std::atoi(e->d_name));
-    auto st = reap::ReadProcStat(pid);
-    if (st.ok()) parent[pid] = st->ppid;
-  }
-  closedir(dir);
-  std::vector<pid_t> out;
-  for (const auto& [pid, ppid] : parent) {
-    pid_t up = ppid;
-    for (int depth = 0; depth < 64 && up > 1; ++depth) {
-      if (up == root) {
-        out.push_back(pid);
-        break;
-      }
-      auto it = parent.find(up);
-      if (it == parent.end()) break;
-      up = it->second;
-    }
-    if (ppid == root && (out.empty() || out.back() != pid)) out.push_back(pid);
-  }
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
-}
-
-// The adopter's bookkeeping: every child it reaped, with its status.
-struct Reaps {
-  std::map<pid_t, int> status;
-  void Collect() {
-    for (;;) {
-      int st = 0;
-      pid_t pid = waitpid(-1, &st, WNOHANG | __WALL);
-      if (pid > 0) {
-        status[pid] = st;
-        continue;
-      }
-      if (pid < 0 && errno == EINTR) continue;
-      return;
-    }
-  }
-  bool Has(pid_t pid) const { return status.count(pid) != 0; }
-};
-
-bool Poll(Reaps* reaps, const std::function<bool()>& pred, Millis deadline) {
-  return PollUntil([&] {
-    reaps->Collect();
-    return pred();
-  }, deadline);
-}
 
 struct Paths {
   std::string dir, report, result, faults, release, p_pid;
@@ -405,7 +335,7 @@ std::vector<std::string> RunScenario(const Schedule& s, const ScenarioConfig& cf
   // Waits (bounded) for P to exist; 0 if it never will (G died before
   // forking it: G is reaped and nothing of the scenario is left).
   auto await_p = [&] {
-    Poll(&reaps, [&] {
+    PollReaping(&reaps, [&] {
       return p_pid() != 0 || (reaps.Has(g) && Descendants(getpid()).empty());
     }, Millis(2000));
     return p_pid();
@@ -460,7 +390,7 @@ std::vector<std::string> RunScenario(const Schedule& s, const ScenarioConfig& cf
   } else {
     // Wait for the process that reaches the point to stop there.
     const std::string want = s.when == When::kAfterReturn ? "after_return" : WhenName(s.when);
-    bool reached = Poll(&reaps, [&] {
+    bool reached = PollReaping(&reaps, [&] {
       std::string log = ReadAll(paths.faults);
       if (!log.empty()) return true;
       if (s.when != When::kAfterReturn && Exists(paths.result)) return true;  // passed without reaching
@@ -472,7 +402,7 @@ std::vector<std::string> RunScenario(const Schedule& s, const ScenarioConfig& cf
     if (!reached) harness.push_back("harness: nothing happened within 10 s");
     if (stopped > 0) {
       if (stopped_point != "child_before_exec") obs.other_pids.insert(stopped);
-      bool is_stopped = Poll(&reaps, [&] {
+      bool is_stopped = PollReaping(&reaps, [&] {
         auto st = reap::ReadProcStat(stopped);
         return !st.ok() || st->state == 'T' || st->state == 't';
       }, Millis(5000));
@@ -491,7 +421,7 @@ std::vector<std::string> RunScenario(const Schedule& s, const ScenarioConfig& cf
   // P's result, or P's death.
   pid_t p = await_p();
   if (p != 0) obs.other_pids.insert(p);
-  Poll(&reaps, [&] { return Exists(paths.result) || p == 0 || !Running(p); }, Millis(15000));
+  PollReaping(&reaps, [&] { return Exists(paths.result) || p == 0 || !Running(p); }, Millis(15000));
   if (Exists(paths.result) && ReadAll(paths.result) != "unknown") {
     obs.caller = ParseResult(ReadAll(paths.result));
     if (!obs.caller) harness.push_back("harness: unreadable result: " + ReadAll(paths.result));
@@ -501,9 +431,9 @@ std::vector<std::string> RunScenario(const Schedule& s, const ScenarioConfig& cf
 
   // C's report: wait for it when it must come; otherwise watch for a late one.
   if (obs.caller && obs.caller->ok && !obs.command_targeted) {
-    Poll(&reaps, [&] { return ReadReport(paths.report).has_value(); }, Millis(5000));
+    PollReaping(&reaps, [&] { return ReadReport(paths.report).has_value(); }, Millis(5000));
   } else {
-    Poll(&reaps, [&] { return ReadReport(paths.report).has_value(); }, Millis(100));
+    PollReaping(&reaps, [&] { return ReadReport(paths.report).has_value(); }, Millis(100));
   }
   obs.command = ReadReport(paths.report);
   trace.Mark("report");
@@ -512,15 +442,15 @@ std::vector<std::string> RunScenario(const Schedule& s, const ScenarioConfig& cf
   // Let G and P finish; every fault has been delivered by now.
   WriteAtomic(paths.release, "go");
   for (pid_t x : Descendants(getpid())) kill(x, SIGCONT);
-  Poll(&reaps, [&] { return reaps.Has(g); }, Millis(10000));
-  if (p != 0) Poll(&reaps, [&] { return !Running(p); }, Millis(10000));
+  PollReaping(&reaps, [&] { return reaps.Has(g); }, Millis(10000));
+  if (p != 0) PollReaping(&reaps, [&] { return !Running(p); }, Millis(10000));
 
   trace.Mark("release");
   obs.command_should_live = s.probe == ProbeMode::kLinger || s.probe == ProbeMode::kIgnoreTerm;
   obs.command_should_exit_cleanly = !obs.command_should_live;
   if (c != 0) {
     if (obs.command_should_live) {
-      obs.command_reparented = Poll(&reaps, [&] {
+      obs.command_reparented = PollReaping(&reaps, [&] {
         auto st = reap::ReadProcStat(c);
         return reaps.Has(c) || (st.ok() && st->ppid == getpid());
       }, Millis(3000));
@@ -529,7 +459,7 @@ std::vector<std::string> RunScenario(const Schedule& s, const ScenarioConfig& cf
       reaps.Collect();
       obs.command_alive_at_end = !reaps.Has(c) && Running(c);
     } else {
-      Poll(&reaps, [&] { return reaps.Has(c); }, Millis(5000));
+      PollReaping(&reaps, [&] { return reaps.Has(c); }, Millis(5000));
       obs.command_reparented = reaps.Has(c);
     }
     if (reaps.Has(c)) obs.command_status = reaps.status[c];
@@ -537,7 +467,7 @@ std::vector<std::string> RunScenario(const Schedule& s, const ScenarioConfig& cf
 
   trace.Mark("command");
   // Nothing but C may remain.
-  Poll(&reaps, [&] {
+  PollReaping(&reaps, [&] {
     auto d = Descendants(getpid());
     return std::all_of(d.begin(), d.end(), [&](pid_t x) { return x == c; });
   }, Millis(3000));
@@ -610,7 +540,7 @@ std::vector<std::string> RunLongRunningParent(const std::vector<int>& lifetimes_
     _exit(0);
   }
   std::vector<std::string> v;
-  Poll(&reaps, [&] { return Exists(paths.result) || reaps.Has(p); }, Millis(30000));
+  PollReaping(&reaps, [&] { return Exists(paths.result) || reaps.Has(p); }, Millis(30000));
   std::istringstream in(ReadAll(paths.result));
   int failures = -1, zombie_moments = -1;
   in >> failures >> zombie_moments;
@@ -626,7 +556,7 @@ std::vector<std::string> RunLongRunningParent(const std::vector<int>& lifetimes_
                 std::to_string(lifetimes_ms.size()) + " detaches");
   }
   // The adopter reaps every command while P lives on.
-  bool all = Poll(&reaps, [&] {
+  bool all = PollReaping(&reaps, [&] {
     return std::all_of(commands.begin(), commands.end(), [&](pid_t x) { return reaps.Has(x); });
   }, Millis(10000));
   if (!all) v.push_back("1. no zombies: the adopter did not reap every command within 10 s");
@@ -636,10 +566,10 @@ std::vector<std::string> RunLongRunningParent(const std::vector<int>& lifetimes_
     }
   }
   WriteAtomic(paths.release, "go");
-  Poll(&reaps, [&] { return reaps.Has(p); }, Millis(10000));
+  PollReaping(&reaps, [&] { return reaps.Has(p); }, Millis(10000));
   for (auto d = Descendants(getpid()); !d.empty(); d = Descendants(getpid())) {
     for (pid_t x : d) kill(x, SIGKILL);
-    Poll(&reaps, [&] { return Descendants(getpid()).empty(); }, Millis(2000));
+    PollReaping(&reaps, [&] { return Descendants(getpid()).empty(); }, Millis(2000));
     break;
   }
   for (const auto& f : {paths.report, paths.result, paths.release}) unlink(f.c_str());

@@ -10,8 +10,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <dirent.h>
+
 #include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "reap/proc.h"
@@ -186,6 +190,67 @@ std::string TempDir() {
   std::string templ = std::string(base ? base : "/tmp") + "/reap.XXXXXX";
   if (mkdtemp(templ.data()) == nullptr) std::abort();
   return templ;
+}
+
+std::vector<pid_t> Descendants(pid_t root) {
+  std::map<pid_t, pid_t> parent;
+  DIR* dir = opendir("/proc");
+  if (dir == nullptr) return {};
+  while (dirent* e = readdir(dir)) {
+    if (e->d_name[0] < '1' || e->d_name[0] > '9') continue;
+    pid_t pid = static_cast<pid_t>(std::atoi(e->d_name));
+    auto st = reap::ReadProcStat(pid);
+    if (st.ok()) parent[pid] = st->ppid;
+  }
+  closedir(dir);
+  std::vector<pid_t> out;
+  for (const auto& [pid, ppid] : parent) {
+    pid_t up = ppid;
+    for (int depth = 0; depth < 64 && up > 0; ++depth) {  // bounded: no cycles
+      if (up == root) {
+        out.push_back(pid);
+        break;
+      }
+      auto it = parent.find(up);
+      if (it == parent.end()) break;
+      up = it->second;
+    }
+  }
+  return out;  // ascending: std::map order
+}
+
+bool Running(pid_t pid) {
+  auto st = reap::ReadProcStat(pid);
+  return st.ok() && st->state != 'Z' && st->state != 'X';
+}
+
+bool Exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+void Reaps::Collect() {
+  for (;;) {
+    int st = 0;
+    pid_t pid = waitpid(-1, &st, WNOHANG | __WALL);
+    if (pid > 0) {
+      status[pid] = st;
+      continue;
+    }
+    if (pid < 0 && errno == EINTR) continue;
+    return;
+  }
+}
+
+bool PollReaping(Reaps* reaps, const std::function<bool()>& pred, Millis deadline) {
+  return PollUntil([&] {
+    reaps->Collect();
+    return pred();
+  }, deadline);
 }
 
 }  // namespace reap_testing

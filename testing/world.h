@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,28 @@ std::string Runfile(const std::string& workspace_relative);
 
 // A fresh directory under TEST_TMPDIR (or /tmp).
 std::string TempDir();
+
+// Every process below ROOT (children, grandchildren, ...), through /proc.
+std::vector<pid_t> Descendants(pid_t root);
+
+// Alive and not a zombie.
+bool Running(pid_t pid);
+
+// Whether PATH exists.
+bool Exists(const std::string& path);
+
+// The whole content of a file ("" when it cannot be read).
+std::string ReadAll(const std::string& path);
+
+// An adopter's bookkeeping: every child it reaped, with its wait status.
+struct Reaps {
+  std::map<pid_t, int> status;
+  void Collect();  // reaps every exited child (own or adopted), no blocking
+  bool Has(pid_t pid) const { return status.count(pid) != 0; }
+};
+
+// PollUntil that reaps (into REAPS) while it waits.
+bool PollReaping(Reaps* reaps, const std::function<bool()>& pred, Millis deadline);
 
 }  // namespace reap_testing
 

@@ -29,72 +29,15 @@ extern char** environ;
 namespace reap_conformance {
 namespace {
 
+using reap_testing::Descendants;
+using reap_testing::Exists;
 using reap_testing::Millis;
+using reap_testing::PollReaping;
 using reap_testing::ProbeReport;
+using reap_testing::ReadAll;
+using reap_testing::Reaps;
+using reap_testing::Running;
 using Clock = std::chrono::steady_clock;
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-bool Exists(const std::string& p) { return access(p.c_str(), F_OK) == 0; }
-
-bool Running(pid_t pid) {
-  auto st = reap::ReadProcStat(pid);
-  return st.ok() && st->state != 'Z' && st->state != 'X';
-}
-
-std::vector<pid_t> Descendants(pid_t root) {
-  std::map<pid_t, pid_t> parent;
-  DIR* dir = opendir("/proc");
-  if (dir == nullptr) return {};
-  while (dirent* e = readdir(dir)) {
-    if (e->d_name[0] < '1' || e->d_name[0] > '9') continue;
-    pid_t pid = static_cast<pid_t>(std::atoi(e->d_name));
-    auto st = reap::ReadProcStat(pid);
-    if (st.ok()) parent[pid] = st->ppid;
-  }
-  closedir(dir);
-  std::vector<pid_t> out;
-  for (const auto& [pid, ppid] : parent) {
-    for (pid_t up = ppid; up > 0;) {
-      if (up == root) {
-        out.push_back(pid);
-        break;
-      }
-      auto it = parent.find(up);
-      if (it == parent.end() || it->second == up) break;
-      up = it->second;
-    }
-  }
-  return out;
-}
-
-struct Reaps {
-  std::map<pid_t, int> status;
-  void Collect() {
-    for (;;) {
-      int st = 0;
-      pid_t pid = waitpid(-1, &st, WNOHANG | __WALL);
-      if (pid > 0) {
-        status[pid] = st;
-        continue;
-      }
-      if (pid < 0 && errno == EINTR) continue;
-      return;
-    }
-  }
-};
-
-bool Poll(Reaps* r, const std::function<bool()>& pred, Millis d) {
-  return reap_testing::PollUntil([&] {
-    r->Collect();
-    return pred();
-  }, d);
-}
 
 // What one run of the detacher showed.
 struct Trial {
@@ -179,14 +122,14 @@ class Runner {
       std::this_thread::sleep_for(std::chrono::microseconds(spec.fault_delay_us));
       pid_t target = g;
       if (!spec.fault_on_caller) {
-        Poll(&reaps, [&] { return Exists(dpid_file) || !Running(g); }, Millis(2000));
+        PollReaping(&reaps, [&] { return Exists(dpid_file) || !Running(g); }, Millis(2000));
         target = static_cast<pid_t>(std::atoi(ReadAll(dpid_file).c_str()));
       }
       if (target > 0) kill(target, spec.fault_signal);
     }
     // The detacher's run: until it exits (not until EOF: a detacher that
     // hands our pipe to the command would keep it open for ever).
-    Poll(&reaps, [&] {
+    PollReaping(&reaps, [&] {
       drain();
       if (t.detacher == 0 && Exists(dpid_file)) t.detacher = std::atoi(ReadAll(dpid_file).c_str());
       if (t.detacher > 0) {
@@ -209,7 +152,7 @@ class Runner {
       std::size_t i = t.out.find_first_of("0123456789");
       if (i != std::string::npos) t.reported = static_cast<pid_t>(std::atoi(t.out.c_str() + i));
     } else if (d_.pid == PidSource::kPidfile) {
-      Poll(&reaps, [&] { return !ReadAll(c.pidfile).empty(); }, Millis(succeeded ? 2000 : 100));
+      PollReaping(&reaps, [&] { return !ReadAll(c.pidfile).empty(); }, Millis(succeeded ? 2000 : 100));
       std::string text = ReadAll(c.pidfile);
       if (!text.empty()) t.reported = static_cast<pid_t>(std::atoi(text.c_str()));
     }
@@ -218,7 +161,7 @@ class Runner {
       std::size_t nl = text.find('\n');
       return nl == std::string::npos ? std::nullopt : reap_testing::ParseProbeReport(text.substr(0, nl));
     };
-    Poll(&reaps, [&] { return read_report().has_value(); },
+    PollReaping(&reaps, [&] { return read_report().has_value(); },
          Millis(spec.nonexistent || !succeeded ? 200 : 5000));
     t.command = read_report();
     pid_t cpid = t.command ? t.command->pid : 0;
@@ -241,7 +184,7 @@ class Runner {
       if (n > 0) t.caller_stdout_target = std::string(buf, static_cast<std::size_t>(n));
     }
     // Nothing but G and C may remain once the detacher is gone.
-    Poll(&reaps, [&] {
+    PollReaping(&reaps, [&] {
       auto d = Descendants(getpid());
       return std::all_of(d.begin(), d.end(), [&](pid_t x) { return x == g || x == cpid; });
     }, Millis(2000));
@@ -249,7 +192,7 @@ class Runner {
       if (x != g && x != cpid) t.lingering.push_back(x);
     }
     if (cpid != 0) {
-      t.reparented = Poll(&reaps, [&] {
+      t.reparented = PollReaping(&reaps, [&] {
         auto st = reap::ReadProcStat(cpid);
         return st.ok() && st->ppid == getpid();
       }, Millis(1000));
@@ -277,7 +220,7 @@ class Runner {
         if (x == g && Running(g)) continue;  // G exits by itself on release
         kill(x, SIGKILL);
       }
-      Poll(&reaps, [&] { return !Running(g); }, Millis(50));
+      PollReaping(&reaps, [&] { return !Running(g); }, Millis(50));
       if (Running(g) && Clock::now() > end - std::chrono::seconds(5)) kill(g, SIGKILL);
     }
     close(out[0]);
