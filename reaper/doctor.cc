@@ -26,16 +26,13 @@ int RunDoctor(std::FILE* out) {
   std::fprintf(out, "reaper doctor\n");
   std::fprintf(out, "  pid 1 of this PID namespace: %s\n", Describe(1).c_str());
   int sub = 0;
-  bool is_sub = prctl(PR_GET_CHILD_SUBREAPER, &sub, 0, 0, 0) == 0 && sub != 0;
   std::fprintf(out, "  PR_SET_CHILD_SUBREAPER: %s\n",
-               prctl(PR_GET_CHILD_SUBREAPER, &sub, 0, 0, 0) == 0 ? "available"
-                                                                 : "unavailable");
+               prctl(PR_GET_CHILD_SUBREAPER, &sub, 0, 0, 0) == 0 ? "available" : "unavailable");
   std::fprintf(out, "  PID namespaces: %s\n",
                access("/proc/self/ns/pid", F_OK) == 0
                    ? (geteuid() == 0 ? "available (running as root)"
                                      : "present (creating one needs CAP_SYS_ADMIN or a user namespace)")
                    : "unavailable");
-  (void)is_sub;
 
   // Detach a process that lives briefly, see who adopts it, then whether the
   // adopter reaps it once it exits.
