@@ -74,7 +74,8 @@ REAP_NO_TSAN bool ParseRawProcStat(const char* text, std::size_t len, RawProcSta
   // "PID (COMM) STATE PPID PGRP SESSION TTY_NR TPGID FLAGS ... STARTTIME ..."
   std::size_t i = 0;
   long long v = 0;
-  if (!ParseNumber(text, len, &i, &v) || v <= 0) return false;
+  constexpr long long kIntMax = 0x7fffffff;  // pid_t and int fields
+  if (!ParseNumber(text, len, &i, &v) || v <= 0 || v > kIntMax) return false;
   out->pid = static_cast<pid_t>(v);
   if (!SkipSpace(text, len, &i) || i >= len || text[i] != '(') return false;
   std::size_t open_paren = i;
@@ -95,6 +96,9 @@ REAP_NO_TSAN bool ParseRawProcStat(const char* text, std::size_t len, RawProcSta
   for (int field = 4; field <= 22; ++field) {
     if (!SkipSpace(text, len, &i)) return false;
     if (!ParseNumber(text, len, &i, &v)) return false;
+    // Narrowed fields must fit: a wrapped value would be a wrong process.
+    if (field >= 4 && field <= 7 && (v < -kIntMax - 1 || v > kIntMax)) return false;
+    if (field >= 4 && field <= 6 && v < 0) return false;
     switch (field) {
       case 4: out->ppid = static_cast<pid_t>(v); break;
       case 5: out->pgrp = static_cast<pid_t>(v); break;

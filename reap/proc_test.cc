@@ -47,6 +47,19 @@ TEST(ProcStatTest, RejectsMalformed) {
   }
 }
 
+// Found by proc_stat_fuzzer: a PID beyond INT_MAX used to wrap to a
+// negative pid_t.
+TEST(ProcStatTest, RejectsFieldsOutOfRange) {
+  auto line = [](const std::string& pid, const std::string& ppid) {
+    return pid + " (a) S " + ppid + " 7 7 0 -1 0 0 0 0 0 0 0 0 20 0 1 0 5225 0 0\n";
+  };
+  EXPECT_TRUE(ParseProcStat(line("2147483647", "1")).ok());
+  EXPECT_FALSE(ParseProcStat(line("4222522227", "1")).ok());
+  EXPECT_FALSE(ParseProcStat(line("2147483648", "1")).ok());
+  EXPECT_FALSE(ParseProcStat(line("12", "4294967297")).ok());
+  EXPECT_FALSE(ParseProcStat(line("12", "-5")).ok());
+}
+
 TEST(ProcStatTest, ReadsOwnStat) {
   auto st = ReadProcStat(getpid());
   ASSERT_TRUE(st.ok()) << st.error().ToString();
