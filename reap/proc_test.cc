@@ -5,6 +5,9 @@
 #include <string>
 
 #include "gtest/gtest.h"
+// rapidcheck's gtest glue needs gtest first.
+#include <rapidcheck.h>
+#include <rapidcheck/gtest.h>
 
 namespace reap {
 namespace {
@@ -73,6 +76,29 @@ TEST(ProcStatTest, GoneProcessIsAnError) {
   auto st = ReadProcStat(0x7ffffff0);
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error().err, ENOENT);
+}
+
+// Any name the kernel could show (up to 64 bytes of anything but NUL, so
+// spaces, parentheses and newlines included) round-trips with every field.
+RC_GTEST_PROP(ProcStatProperty, FormatThenParseGivesTheFieldsBack, ()) {
+  const auto comm = *rc::gen::container<std::string>(
+      *rc::gen::inRange<std::size_t>(0, 65), rc::gen::inRange<char>(1, 127));
+  const auto pid = *rc::gen::inRange<int>(1, 0x7fffffff);
+  const auto ppid = *rc::gen::inRange<int>(0, 0x7fffffff);
+  const auto sid = *rc::gen::inRange<int>(0, 0x7fffffff);
+  const auto tty = *rc::gen::arbitrary<int>();
+  const auto start = *rc::gen::arbitrary<std::uint64_t>() >> 1;  // fits long long
+  std::string text = std::to_string(pid) + " (" + comm + ") S " + std::to_string(ppid) + " " +
+                     std::to_string(sid) + " " + std::to_string(sid) + " " + std::to_string(tty) +
+                     " -1 0 0 0 0 0 0 0 0 0 20 0 1 0 " + std::to_string(start) + " 0 0\n";
+  auto st = ParseProcStat(text);
+  RC_ASSERT(st.ok());
+  RC_ASSERT(st->pid == pid);
+  RC_ASSERT(st->comm == comm);
+  RC_ASSERT(st->ppid == ppid);
+  RC_ASSERT(st->session == sid);
+  RC_ASSERT(st->tty_nr == tty);
+  RC_ASSERT(st->start_time == start);
 }
 
 }  // namespace
