@@ -51,6 +51,10 @@ r_cli=$(cli reaper)
   echo "Machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2/1048576 }' /proc/meminfo),"
   echo "$(uname -sr), $(awk -F: '/model name/ { print $2; exit }' /proc/cpuinfo | sed 's/^ *//')."
   echo "Medians of 5 repetitions, in microseconds; raw data: [benchmarks.json](benchmarks.json)."
+  echo "Each benchmark is run in the same process under its own subreaper, with caller memory"
+  echo "allocated and touched beforehand. The double forks are measured last, because forking a"
+  echo "1-4 GiB process repeatedly slows whatever the kernel runs next. The Google Benchmark library"
+  echo "of Debian 12 is a debug build, which adds the same small overhead to every row."
   echo
   echo "## Ratios (targets from the project's issue)"
   echo

@@ -61,7 +61,8 @@ struct Trial {
 enum class Action { kNone, kKillGroup, kHangupSession, kRandomFault };
 
 struct TrialSpec {
-  bool nonexistent = false;
+  bool nonexistent = false;     // the program does not exist
+  bool not_a_program = false;   // it exists, is executable, but cannot be run
   std::vector<std::string> payload;  // extra argv after "--"
   Action action = Action::kNone;
   int fault_delay_us = 0;
@@ -81,6 +82,14 @@ class Runner {
     close(open(report.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
     reap_conformance::CommandSpec c;
     c.abs_program = spec.nonexistent ? dir + "/no-such-program" : o_.probe;
+    if (spec.not_a_program) {
+      // Executable bits, no #! line, not ELF: execve fails with ENOEXEC.
+      c.abs_program = dir + "/not-a-program";
+      int fd = open(c.abs_program.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+      ssize_t w = write(fd, "\x01\x02\x03 not a program\n", 18);
+      (void)w;
+      close(fd);
+    }
     c.program = c.abs_program;
     c.args = {"--report", report, "--linger-ms", "20000"};
     if (!spec.payload.empty()) {
@@ -162,7 +171,7 @@ class Runner {
       return nl == std::string::npos ? std::nullopt : reap_testing::ParseProbeReport(text.substr(0, nl));
     };
     PollReaping(&reaps, [&] { return read_report().has_value(); },
-         Millis(spec.nonexistent || !succeeded ? 200 : 5000));
+         Millis(spec.nonexistent || spec.not_a_program || !succeeded ? 200 : 5000));
     t.command = read_report();
     pid_t cpid = t.command ? t.command->pid : 0;
 
@@ -225,7 +234,7 @@ class Runner {
     }
     close(out[0]);
     close(err[0]);
-    for (const char* f : {"/report", "/status", "/release", "/dpid", "/detacher.pid"}) {
+    for (const char* f : {"/report", "/status", "/release", "/dpid", "/detacher.pid", "/not-a-program"}) {
       unlink((dir + f).c_str());
     }
     std::string rm = dir;
@@ -353,16 +362,24 @@ std::vector<Verdict> RunSuite(const Description& d, const SuiteOptions& o) {
   Trial base = runner.Run({});
   const auto& c = base.command;
 
-  {  // exec-failure
-    TrialSpec spec;
-    spec.nonexistent = true;
-    Trial t = runner.Run(spec);
+  {  // exec-failure: a missing program, and one that exists but is no program
     std::optional<std::string> f;
-    if (!t.error.empty()) f = "harness: " + t.error;
-    else if (t.exit_status == 0) f = "reported success (exit 0) for a nonexistent command";
-    else if (t.reported && d.pid != PidSource::kAdopted) f = "reported pid " + std::to_string(*t.reported) + " for a nonexistent command";
-    else if (!t.lingering.empty()) f = "a process of the failed attempt was left behind";
-    pass_if("exec-failure", f, "nonexistent command: wait status " + std::to_string(t.exit_status));
+    std::string ok;
+    for (bool missing : {true, false}) {
+      TrialSpec spec;
+      spec.nonexistent = missing;
+      spec.not_a_program = !missing;
+      Trial t = runner.Run(spec);
+      std::string what = missing ? "a nonexistent command" : "a file that is executable but no program (ENOEXEC)";
+      if (!t.error.empty()) f = "harness: " + t.error;
+      else if (t.exit_status == 0) f = "reported success (exit 0) for " + what;
+      else if (t.reported && d.pid != PidSource::kAdopted) f = "reported pid " + std::to_string(*t.reported) + " for " + what;
+      else if (!t.lingering.empty()) f = "a process of the failed attempt was left behind (" + what + ")";
+      if (f) break;
+      ok += std::string(ok.empty() ? "" : "; ") + (missing ? "missing" : "ENOEXEC") + ": wait status " +
+            std::to_string(t.exit_status);
+    }
+    pass_if("exec-failure", f, ok);
   }
   {  // argv-literal
     TrialSpec spec;

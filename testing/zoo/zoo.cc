@@ -68,6 +68,8 @@ bool ReadFull(int fd, void* buf, size_t n) {
     std::string line;
     for (char** a = argv; *a; ++a) line += std::string(line.empty() ? "" : " ") + *a;
     execl("/bin/sh", "sh", "-c", line.c_str(), static_cast<char*>(nullptr));
+  } else if (std::strchr(argv[0], '/') != nullptr) {
+    execv(argv[0], argv);  // execvp would run an ENOEXEC file through sh
   } else {
     execvp(argv[0], argv);
   }
