@@ -27,20 +27,28 @@ namespace {
 
 const char* kTiny = "/bin/true";
 
-// Caller memory ("RSS"): allocated and touched, kept across benchmarks.
+// Caller memory ("RSS"): one mapping reserved once, grown by touching more
+// of it and shrunk with MADV_DONTNEED, so changing size does not unmap and
+// remap gigabytes between measurements.
 struct Ballast {
-  void* p = nullptr;
-  std::size_t size = 0;
+  static constexpr std::size_t kMax = std::size_t{4096} << 20;
+  char* p = nullptr;
+  std::size_t touched = 0;
   void Ensure(std::size_t bytes) {
-    if (bytes == size) return;
-    if (p != nullptr) munmap(p, size);
-    p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) {
-      std::perror("mmap ballast");
-      std::exit(1);
+    if (p == nullptr) {
+      void* m = mmap(nullptr, kMax, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+      if (m == MAP_FAILED) {
+        std::perror("mmap ballast");
+        std::exit(1);
+      }
+      p = static_cast<char*>(m);
     }
-    std::memset(p, 1, bytes);  // touch every page: it must be resident
-    size = bytes;
+    if (bytes > touched) {
+      std::memset(p + touched, 1, bytes - touched);  // resident now
+    } else if (bytes < touched) {
+      madvise(p + bytes, touched - bytes, MADV_DONTNEED);
+    }
+    touched = bytes;
   }
 };
 Ballast g_ballast;
