@@ -412,22 +412,17 @@ std::vector<Verdict> RunSuite(const Description& d, const SuiteOptions& o) {
     }
     pass_if("reparented", f, "adopted by the subreaper once the detacher was done");
   }
-  {  // survives-group-kill
+  // survives-group-kill, survives-hangup: act on the caller after the detach.
+  auto survives = [&](const char* property, Action action, const std::string& what) {
     TrialSpec spec;
-    spec.action = Action::kKillGroup;
+    spec.action = action;
     Trial t = runner.Run(spec);
     std::optional<std::string> f = NoCommand(t);
-    if (!f && !t.command_alive) f = "SIGKILL to the caller's process group killed the command";
-    pass_if("survives-group-kill", f, "SIGKILL to the caller's process group");
-  }
-  {  // survives-hangup
-    TrialSpec spec;
-    spec.action = Action::kHangupSession;
-    Trial t = runner.Run(spec);
-    std::optional<std::string> f = NoCommand(t);
-    if (!f && !t.command_alive) f = "SIGHUP to the caller's session killed the command";
-    pass_if("survives-hangup", f, "SIGHUP to every process of the caller's session");
-  }
+    if (!f && !t.command_alive) f = what + " killed the command";
+    pass_if(property, f, what);
+  };
+  survives("survives-group-kill", Action::kKillGroup, "SIGKILL to the caller's process group");
+  survives("survives-hangup", Action::kHangupSession, "SIGHUP to every process of the caller's session");
   {  // clean-signals
     std::optional<std::string> f = NoCommand(base);
     if (!f && (c->sigign != 0 || c->sigblk != 0)) {
