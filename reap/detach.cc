@@ -27,9 +27,7 @@ struct Prepared {
   std::vector<int> keep_fds;
 };
 
-std::string EnvName(const std::string& entry) {
-  return entry.substr(0, entry.find('='));
-}
+std::string EnvName(const std::string& entry) { return entry.substr(0, entry.find('=')); }
 
 std::vector<std::string> BuildEnv(const Command& c) {
   std::vector<std::string> env;
@@ -37,9 +35,9 @@ std::vector<std::string> BuildEnv(const Command& c) {
     for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
   }
   auto erase = [&env](const std::string& name) {
-    env.erase(std::remove_if(env.begin(), env.end(),
-                             [&](const std::string& e) { return EnvName(e) == name; }),
-              env.end());
+    env.erase(
+        std::remove_if(env.begin(), env.end(), [&](const std::string& e) { return EnvName(e) == name; }),
+        env.end());
   };
   for (const auto& name : c.unset_env) erase(name);
   for (const auto& [name, value] : c.set_env) {
@@ -65,8 +63,7 @@ bool IsExecutableFile(const std::string& path, int* why) {
 // PATH lookup as execvp does it, but in the caller, before any process
 // exists: first executable regular file wins; if none, EACCES when some
 // candidate existed but was not executable, else ENOENT.
-Result<std::string> Resolve(const std::string& program,
-                            const std::vector<std::string>& env) {
+Result<std::string> Resolve(const std::string& program, const std::vector<std::string>& env) {
   if (program.find('/') != std::string::npos) return program;
   std::string path_var;
   bool have_path = false;
@@ -99,10 +96,10 @@ Result<std::string> Resolve(const std::string& program,
 }
 
 internal::SpawnStdio StdioPlan(const Stdio& s, int target) {
-  internal::SpawnStdio out{internal::SpawnStdio::kNull, "/dev/null",
-                           target == 0 ? O_RDONLY : O_WRONLY};
+  internal::SpawnStdio out{internal::SpawnStdio::kNull, "/dev/null", target == 0 ? O_RDONLY : O_WRONLY};
   switch (s.mode) {
-    case Stdio::Mode::kNull: break;
+    case Stdio::Mode::kNull:
+      break;
     case Stdio::Mode::kInherit:
       out.mode = internal::SpawnStdio::kInherit;
       out.path = nullptr;
@@ -118,9 +115,7 @@ internal::SpawnStdio StdioPlan(const Stdio& s, int target) {
   return out;
 }
 
-}  // namespace
-
-Result<Identity> Detach(const Command& command) {
+Result<Identity> Start(const Command& command, bool caller_is_intermediate) {
   if (auto e = command.Validate()) return *e;
 
   Prepared p;
@@ -150,7 +145,14 @@ Result<Identity> Detach(const Command& command) {
   for (int i = 0; i < 3; ++i) args.stdio[i] = StdioPlan(command.stdio[i], i);
   args.keep_fds = p.keep_fds.data();
   args.keep_count = p.keep_fds.size();
+  args.caller_is_intermediate = caller_is_intermediate;
   return internal::Spawn(args);
 }
+
+}  // namespace
+
+Result<Identity> Detach(const Command& command) { return Start(command, false); }
+
+Result<Identity> DetachAsIntermediate(const Command& command) { return Start(command, true); }
 
 }  // namespace reap

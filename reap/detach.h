@@ -36,6 +36,21 @@ namespace reap {
 // The caller's errno is unspecified afterwards.
 [[nodiscard]] Result<Identity> Detach(const Command& command);
 
+// For a process that exits right after starting the command (a command-line
+// launcher such as reaper): the caller plays the intermediate itself. The
+// command is created as the caller's child, with everything Detach gives (new
+// session, default signals, closed fds, stdio, the same errors, exec
+// confirmed, an exact identity), and becomes detached when the caller exits:
+// it is then adopted by the nearest subreaper or init. This saves creating
+// and reaping one process per call.
+// Until the caller exits, the command is its child: a command that exits
+// first is a zombie until then, and the caller's waitpid(-1) or SIGCHLD
+// handler may see it. So the caller must exit soon, and must not be PID 1 of
+// a PID namespace (its exit would end the command). Long-lived callers use
+// Detach. A command that failed before its exec is reaped before the error
+// is returned. Uses about 64 KiB of the calling thread's stack.
+[[nodiscard]] Result<Identity> DetachAsIntermediate(const Command& command);
+
 }  // namespace reap
 
 #endif  // REAP_REAP_DETACH_H_

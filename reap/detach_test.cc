@@ -27,7 +27,7 @@ using reap_testing::Millis;
 using reap_testing::PollUntil;
 
 class DetachTest : public ::testing::Test {
- protected:
+ public:
   void TearDown() override {
     world_.KillAll();
     for (int fd : extra_fds_) close(fd);
@@ -117,6 +117,53 @@ TEST_F(DetachTest, ExitedCommandIsReapedByItsAdopter) {
   ExpectOnlyChildren({});
 }
 
+// DetachAsIntermediate: the caller itself is the intermediate. The command
+// is its child, in its own session, until the caller exits; then the
+// nearest subreaper adopts it.
+TEST_F(DetachTest, AsIntermediateCommandIsTheCallersChildInItsOwnSession) {
+  auto id = DetachAsIntermediate(Probe());
+  ASSERT_TRUE(id.ok()) << id.error().ToString();
+  auto st = ReadProcStat(id->pid);
+  ASSERT_TRUE(st.ok());
+  EXPECT_EQ(st->ppid, getpid());
+  EXPECT_EQ(st->session, id->pid);
+  EXPECT_EQ(st->pgrp, id->pid);
+  EXPECT_EQ(st->tty_nr, 0);
+  EXPECT_EQ(st->start_time, id->start_time);
+  EXPECT_EQ(id->sid, id->pid);
+  ExpectOnlyChildren({id->pid});
+  auto status = ReadProcStatus(id->pid);
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(status->sig_blk, 0u);
+}
+
+TEST_F(DetachTest, AsIntermediateCommandIsAdoptedWhenTheCallerExits) {
+  int p[2];
+  ASSERT_EQ(pipe2(p, O_CLOEXEC), 0);
+  pid_t caller = fork();
+  ASSERT_GE(caller, 0);
+  if (caller == 0) {
+    auto id = DetachAsIntermediate(Probe());
+    pid_t pid = id.ok() ? id->pid : -1;
+    ssize_t w = write(p[1], &pid, sizeof pid);
+    _exit(id.ok() && w == sizeof pid ? 0 : 1);
+  }
+  close(p[1]);
+  pid_t pid = 0;
+  ssize_t n = read(p[0], &pid, sizeof pid);
+  close(p[0]);
+  int status = 0;
+  ASSERT_TRUE(world_.AwaitExitAndReap(caller, Millis(5000), &status));
+  ASSERT_EQ(n, static_cast<ssize_t>(sizeof pid));
+  ASSERT_GT(pid, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_TRUE(PollUntil([&] {
+    auto st = ReadProcStat(pid);
+    return st.ok() && st->ppid == getpid();
+  })) << "adopted by the subreaper once its caller exited";
+  ExpectOnlyChildren({pid});
+}
+
 // 3. Exec is confirmed; failures carry stage + errno and leave nothing.
 struct FailureCase {
   const char* name;
@@ -125,21 +172,35 @@ struct FailureCase {
   int err;
 };
 
-class DetachFailureTest : public DetachTest,
-                          public ::testing::WithParamInterface<FailureCase> {};
+void PrintTo(const FailureCase& fc, std::ostream* os) { *os << fc.name; }
+
+class DetachFailureTest : public DetachTest, public ::testing::WithParamInterface<FailureCase> {};
+
+using DetachFn = Result<Identity> (*)(const Command&);
+
+void ExpectFailureLeavesNothing(DetachTest* t, const FailureCase& fc, DetachFn detach);
 
 TEST_P(DetachFailureTest, ReportsStageAndErrnoAndLeavesNothing) {
-  const FailureCase& fc = GetParam();
+  ExpectFailureLeavesNothing(this, GetParam(), &Detach);
+}
+
+// The caller as intermediate: same errors, and the failed command's process
+// (the caller's own child this time) is reaped before the error returns.
+TEST_P(DetachFailureTest, AsIntermediateReportsTheSameAndLeavesNothing) {
+  ExpectFailureLeavesNothing(this, GetParam(), &DetachAsIntermediate);
+}
+
+void ExpectFailureLeavesNothing(DetachTest* t, const FailureCase& fc, DetachFn detach) {
   std::string dir = reap_testing::TempDir();
-  Command c = Probe();
+  Command c = DetachTest::Probe();
   fc.setup(&c, dir);
   int fds_before = static_cast<int>(ListFds(getpid())->size());
-  auto id = Detach(c);
+  auto id = detach(c);
   ASSERT_FALSE(id.ok()) << fc.name << ": unexpectedly started pid " << id->pid;
   EXPECT_EQ(id.error().stage, fc.stage) << id.error().ToString();
   EXPECT_EQ(id.error().err, fc.err) << id.error().ToString();
   EXPECT_FALSE(id.error().ToString().empty());
-  ExpectOnlyChildren({});
+  t->ExpectOnlyChildren({});
   EXPECT_EQ(static_cast<int>(ListFds(getpid())->size()), fds_before);
 }
 
@@ -158,8 +219,8 @@ INSTANTIATE_TEST_SUITE_P(
                     Stage::kExec, ENOENT},
         FailureCase{"NotInPath", [](Command* c, const std::string&) { c->program = "reap-no-such-program"; },
                     Stage::kResolve, ENOENT},
-        FailureCase{"Directory", [](Command* c, const std::string& d) { c->program = d; },
-                    Stage::kExec, EACCES},
+        FailureCase{"Directory", [](Command* c, const std::string& d) { c->program = d; }, Stage::kExec,
+                    EACCES},
         FailureCase{"NotExecutable",
                     [](Command* c, const std::string& d) {
                       WriteFile(d + "/plain", "#!/bin/sh\n", 0644);
@@ -194,8 +255,7 @@ INSTANTIATE_TEST_SUITE_P(
         FailureCase{"ArgumentTooLong",
                     [](Command* c, const std::string&) { c->args.push_back(std::string(300 * 1024, 'x')); },
                     Stage::kExec, E2BIG},
-        FailureCase{"BadEnvName",
-                    [](Command* c, const std::string&) { c->set_env.emplace_back("A=B", "x"); },
+        FailureCase{"BadEnvName", [](Command* c, const std::string&) { c->set_env.emplace_back("A=B", "x"); },
                     Stage::kValidate, EINVAL}),
     [](const ::testing::TestParamInfo<FailureCase>& info) { return info.param.name; });
 
@@ -232,7 +292,8 @@ TEST_F(DetachTest, IdentityOfAnInstantlyExitingCommandIsStillExact) {
 
 // 5. Clean start: default dispositions, empty mask, only 0/1/2 + keep_fds.
 TEST_F(DetachTest, SignalsAreResetEvenWhenCallerIgnoresAndBlocks) {
-  struct sigaction ign {}, old_int{}, old_quit{}, old_hup{}, old_pipe{};
+  struct sigaction ign {
+  }, old_int{}, old_quit{}, old_hup{}, old_pipe{};
   ign.sa_handler = SIG_IGN;
   sigaction(SIGINT, &ign, &old_int);
   sigaction(SIGQUIT, &ign, &old_quit);
@@ -290,16 +351,14 @@ TEST_F(DetachTest, OnlyStdioAndKeptFdsReachTheCommand) {
   ASSERT_TRUE(fds.ok());
   std::vector<int> expected = {0, 1, 2, std::min(kept, kept_cloexec), std::max(kept, kept_cloexec)};
   EXPECT_EQ(fds.value(), expected);
-  EXPECT_EQ(Readlink("/proc/" + std::to_string(id->pid) + "/fd/" + std::to_string(kept)),
-            "/dev/null");
+  EXPECT_EQ(Readlink("/proc/" + std::to_string(id->pid) + "/fd/" + std::to_string(kept)), "/dev/null");
 }
 
 TEST_F(DetachTest, StdioDefaultsToDevNull) {
   auto id = Detach(Probe());
   ASSERT_TRUE(id.ok()) << id.error().ToString();
   for (int fd = 0; fd < 3; ++fd) {
-    EXPECT_EQ(Readlink("/proc/" + std::to_string(id->pid) + "/fd/" + std::to_string(fd)),
-              "/dev/null");
+    EXPECT_EQ(Readlink("/proc/" + std::to_string(id->pid) + "/fd/" + std::to_string(fd)), "/dev/null");
   }
 }
 
@@ -441,13 +500,15 @@ TEST_F(DetachTest, ConcurrentDetachesFromManyThreads) {
   }
   for (auto& th : threads) th.join();
   EXPECT_EQ(failures.load(), 0);
-  EXPECT_TRUE(PollUntil([&] {
-    std::ifstream f(report);
-    std::string line;
-    int lines = 0;
-    while (std::getline(f, line)) ++lines;
-    return lines == kThreads * kPerThread - failures.load();
-  }, Millis(20000)));
+  EXPECT_TRUE(PollUntil(
+      [&] {
+        std::ifstream f(report);
+        std::string line;
+        int lines = 0;
+        while (std::getline(f, line)) ++lines;
+        return lines == kThreads * kPerThread - failures.load();
+      },
+      Millis(20000)));
   std::set<pid_t> pids;
   for (const auto& v : ids) {
     for (const Identity& id : v) {
@@ -467,7 +528,8 @@ TEST_F(DetachTest, ConcurrentDetachesFromManyThreads) {
 // the intermediate out from under us, and a waitpid(-1) elsewhere cannot
 // steal it.
 TEST_F(DetachTest, WorksWhenCallerIgnoresSigchld) {
-  struct sigaction ign {}, old{};
+  struct sigaction ign {
+  }, old{};
   ign.sa_handler = SIG_IGN;
   sigaction(SIGCHLD, &ign, &old);
   auto id = Detach(Probe());

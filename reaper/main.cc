@@ -1,7 +1,8 @@
-// reaper: the CLI over reap::Detach. Parses, detaches, prints; no process
-// logic of its own.
+// reaper: the CLI over reap::DetachAsIntermediate. Parses, detaches,
+// prints; no process logic of its own.
 #include <errno.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -27,10 +28,12 @@ int Fail(const std::string& line, int code) {
   return code;
 }
 
-// Ends a process we started but cannot hand over, by PID and only while it is
-// still the one we started. It is not our child: its adopter reaps it.
+// Ends the command we started but cannot hand over. It is still our child
+// (DetachAsIntermediate), so its PID cannot have been reused; reap it too.
 void Abandon(const reap::Identity& id) {
-  if (reap::IsSameProcess(id)) kill(id.pid, SIGKILL);
+  kill(id.pid, SIGKILL);
+  while (waitpid(id.pid, nullptr, 0) < 0 && errno == EINTR) {
+  }
 }
 
 int Run(const std::vector<std::string>& args) {
@@ -72,7 +75,8 @@ int Run(const std::vector<std::string>& args) {
     pidfile.emplace(std::move(w.value()));
   }
 
-  auto id = reap::Detach(o.command);
+  // reaper exits right after this, so it is the intermediate itself.
+  auto id = reap::DetachAsIntermediate(o.command);
   if (!id.ok()) return Fail(id.error().ToString(), reaper::ExitCodeFor(id.error()));
 
   if (pidfile) {
@@ -88,8 +92,8 @@ int Run(const std::vector<std::string>& args) {
     // The caller may be gone (a crashed server). The command is detached and
     // must outlive it, so it keeps running; say which one it is.
     int e = errno;
-    return Fail(std::string("output: stdout: ") + std::strerror(e) + " (pid " +
-                    std::to_string(id->pid) + " keeps running)",
+    return Fail(std::string("output: stdout: ") + std::strerror(e) + " (pid " + std::to_string(id->pid) +
+                    " keeps running)",
                 kExitFailure);
   }
   return 0;

@@ -1,8 +1,11 @@
-// The clone chain of one detach: caller -> intermediate -> command.
+// The clone chain of one detach: caller -> intermediate -> command
+// (Detach), or caller -> command when the caller is about to exit and plays
+// the intermediate itself (DetachAsIntermediate; then the command's stack is
+// an array in the caller's frame and the caller reaps a command that failed).
 //
 // Hazards, and how this file handles each:
 // - Copying the caller. fork() copies page tables, so its cost grows with
-//   the caller's memory. Both clones use CLONE_VM|CLONE_VFORK (the
+//   the caller's memory. Every clone uses CLONE_VM|CLONE_VFORK (the
 //   posix_spawn technique): no copy, and each parent sleeps until its child
 //   execs or exits, so only one of the three runs at a time in the shared
 //   address space. Each child runs on its own stack in a private mapping.
@@ -79,12 +82,12 @@ constexpr int kKernelSigsetBytes = _NSIG / 8;
 struct Shared {
   const SpawnArgs* args;
   char* command_stack_top;
-  pid_t command_pid;      // written by the kernel (CLONE_PARENT_SETTID)
-  int command_mm_alive;   // 1, zeroed by the kernel (CLONE_CHILD_CLEARTID)
-  int failed_stage;       // Stage as int; 0 when nothing failed
+  pid_t command_pid;     // written by the kernel (CLONE_PARENT_SETTID)
+  int command_mm_alive;  // 1, zeroed by the kernel (CLONE_CHILD_CLEARTID)
+  int failed_stage;      // Stage as int; 0 when nothing failed
   int failed_errno;
-  int failed_fd;          // for kKeepFd
-  int progress;           // last Stage the command's process entered
+  int failed_fd;  // for kKeepFd
+  int progress;   // last Stage the command's process entered
   std::uint64_t start_time;
   pid_t pgid;
   pid_t sid;
@@ -238,7 +241,10 @@ REAP_CHILD_SIDE void CloseRange(unsigned lo, unsigned hi) {
         unsigned fd = 0;
         bool digits = d->d_name[0] != '\0';
         for (const char* p = d->d_name; *p; ++p) {
-          if (*p < '0' || *p > '9') { digits = false; break; }
+          if (*p < '0' || *p > '9') {
+            digits = false;
+            break;
+          }
           fd = fd * 10 + static_cast<unsigned>(*p - '0');
         }
         if (digits && fd >= lo && fd <= hi && static_cast<int>(fd) != dir) {
@@ -331,8 +337,7 @@ REAP_CHILD_SIDE int CommandMain(void* p) {
 REAP_CHILD_SIDE int IntermediateMain(void* p) {
   auto* sh = static_cast<Shared*>(p);
   REAP_FAULT_POINT(kIntermediateBeforeClone);
-  int flags = CLONE_VM | CLONE_VFORK | CLONE_PARENT_SETTID |
-              CLONE_CHILD_CLEARTID | SIGCHLD;
+  int flags = CLONE_VM | CLONE_VFORK | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD;
   pid_t pid = sys::Clone(CommandMain, sh->command_stack_top, static_cast<unsigned long>(flags), sh,
                          &sh->command_pid, &sh->command_mm_alive);
   if (pid < 0) Fail(sh, Stage::kFork, errno);
@@ -361,21 +366,80 @@ Error ChildError(const Shared& sh, const SpawnArgs& a) {
       e.what = s.path != nullptr ? s.path : "";
       break;
     }
-    case Stage::kChdir: e.what = a.cwd != nullptr ? a.cwd : ""; break;
-    case Stage::kKeepFd: e.what = "fd " + std::to_string(sh.failed_fd); break;
-    case Stage::kExec: e.what = a.argv[0] != nullptr ? a.argv[0] : a.path; break;
-    default: break;
+    case Stage::kChdir:
+      e.what = a.cwd != nullptr ? a.cwd : "";
+      break;
+    case Stage::kKeepFd:
+      e.what = "fd " + std::to_string(sh.failed_fd);
+      break;
+    case Stage::kExec:
+      e.what = a.argv[0] != nullptr ? a.argv[0] : a.path;
+      break;
+    default:
+      break;
   }
   return e;
 }
 
-}  // namespace
+// The result once the command's process has released our memory (it execed
+// or died). `intermediate` is reported instead of the command's PID only by
+// the report_intermediate_pid defect build.
+Result<Identity> Outcome(const Shared& sh, const SpawnArgs& args, pid_t cpid,
+                         [[maybe_unused]] pid_t intermediate) {
+  if (sh.failed_stage != 0) return ChildError(sh, args);
+  if (sh.progress != static_cast<int>(Stage::kExec)) {
+    return Error{Stage::kLost, ESRCH,
+                 std::string("command process died during ") + StageName(static_cast<Stage>(sh.progress))};
+  }
+  REAP_FAULT_POINT(kAfterExecBeforeReport);
+  Identity id;
+  id.pid = cpid;
+#ifdef REAP_DEFECT_REPORT_INTERMEDIATE_PID
+  id.pid = intermediate;
+#endif
+  id.start_time = sh.start_time;
+  id.pgid = sh.pgid;
+  id.sid = sh.sid;
+  return id;
+}
 
-Result<Identity> Spawn(const SpawnArgs& args) {
+// caller_is_intermediate: one clone; the command is the caller's child. Its
+// stack is an array in this frame: the calling thread sleeps (CLONE_VFORK)
+// until the command execs or dies, so nothing else uses that memory, and no
+// mapping has to be made and unmapped (an unmap after another CPU ran on it
+// costs a TLB shootdown). A command that never reached a successful exec is
+// reaped here.
+Result<Identity> SpawnDirect(const SpawnArgs& args) {
+  alignas(64) char stack[kStackSize];
+  Shared sh{};
+  sh.args = &args;
+  sh.command_mm_alive = 1;
+  std::uint64_t all[(_NSIG + 63) / 64];
+  std::uint64_t old[(_NSIG + 63) / 64];
+  std::memset(all, 0xff, sizeof all);
+  if (RawSigprocmask(SIG_SETMASK, all, old) != 0) return Error{Stage::kSetup, errno, "sigprocmask"};
+  REAP_FAULT_POINT(kBeforeFirstClone);
+  int flags = CLONE_VM | CLONE_VFORK | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD;
+  pid_t cpid = sys::Clone(CommandMain, stack + sizeof stack, static_cast<unsigned long>(flags), &sh,
+                          &sh.command_pid, &sh.command_mm_alive);
+  int clone_errno = errno;
+  RawSigprocmask(SIG_SETMASK, old, nullptr);
+  if (cpid < 0) return Error{Stage::kFork, clone_errno, "clone"};
+  WaitUntilReleased(&sh.command_mm_alive);
+  Result<Identity> result = Outcome(sh, args, cpid, getpid());
+  if (!result.ok()) {
+    while (waitpid(cpid, nullptr, __WALL) < 0 && errno == EINTR) {
+    }
+  }
+  REAP_FAULT_POINT(kBeforeReturn);
+  return result;
+}
+
+// Detach: caller -> intermediate -> command, stacks in one private mapping.
+Result<Identity> SpawnChain(const SpawnArgs& args) {
   // [Shared][guard][intermediate stack][guard][command stack]
   const std::size_t total = kPage + 2 * (kPage + kStackSize);
-  void* map = mmap(nullptr, total, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  void* map = mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
   if (map == MAP_FAILED) return Error{Stage::kSetup, errno, "mmap"};
   char* base = static_cast<char*>(map);
   char* stack_a = base + 2 * kPage;
@@ -401,8 +465,8 @@ Result<Identity> Spawn(const SpawnArgs& args) {
   }
   REAP_FAULT_POINT(kBeforeFirstClone);
   // Exit signal 0: nobody but us can wait for the intermediate.
-  pid_t ipid = sys::Clone(IntermediateMain, stack_a + kStackSize, CLONE_VM | CLONE_VFORK, sh, nullptr,
-                          nullptr);
+  pid_t ipid =
+      sys::Clone(IntermediateMain, stack_a + kStackSize, CLONE_VM | CLONE_VFORK, sh, nullptr, nullptr);
   int clone_errno = errno;
   RawSigprocmask(SIG_SETMASK, old, nullptr);
   if (ipid < 0) {
@@ -429,28 +493,17 @@ Result<Identity> Spawn(const SpawnArgs& args) {
     }
   } else {
     WaitUntilReleased(&sh->command_mm_alive);
-    if (sh->failed_stage != 0) {
-      result = ChildError(*sh, args);
-    } else if (sh->progress != static_cast<int>(Stage::kExec)) {
-      result = Error{Stage::kLost, ESRCH,
-                     std::string("command process died during ") +
-                         StageName(static_cast<Stage>(sh->progress))};
-    } else {
-      REAP_FAULT_POINT(kAfterExecBeforeReport);
-      Identity id;
-      id.pid = cpid;
-#ifdef REAP_DEFECT_REPORT_INTERMEDIATE_PID
-      id.pid = ipid;
-#endif
-      id.start_time = sh->start_time;
-      id.pgid = sh->pgid;
-      id.sid = sh->sid;
-      result = id;
-    }
+    result = Outcome(*sh, args, cpid, ipid);
   }
   munmap(map, total);
   REAP_FAULT_POINT(kBeforeReturn);
   return result;
+}
+
+}  // namespace
+
+Result<Identity> Spawn(const SpawnArgs& args) {
+  return args.caller_is_intermediate ? SpawnDirect(args) : SpawnChain(args);
 }
 
 }  // namespace internal

@@ -28,11 +28,14 @@ struct SpawnArgs {
   SpawnStdio stdio[3];
   const int* keep_fds;     // ascending, unique, all >= 3
   std::size_t keep_count;
+  // false: caller -> intermediate -> command (Detach). true: the caller is
+  // the intermediate itself: the command is its child (DetachAsIntermediate).
+  bool caller_is_intermediate;
 };
 static_assert(std::is_trivially_destructible<SpawnArgs>::value,
               "SpawnArgs is read between clone and exec: no destructors");
 
-// Runs the clone chain. On failure the Error's `what` is filled from args
+// Runs the clone chain (one or two clones, see caller_is_intermediate). On failure the Error's `what` is filled from args
 // (the path, cwd or fd involved).
 Result<Identity> Spawn(const SpawnArgs& args);
 
