@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "reap/detach.h"
@@ -55,16 +56,53 @@ Ballast g_ballast;
 
 void Reap() { (void)reap::ReapExited(); }
 
+// Waits (at most 2 s) until every process the last iteration left behind
+// has exited, and reaps it. Everything detached ends up as our child once
+// the tool and its intermediates have exited, so "no child left" means none
+// is left anywhere.
+void AwaitNoChildren() {
+  for (int i = 0; i < 20000 && !reap::ListChildren(getpid()).empty(); ++i) {
+    Reap();
+    usleep(100);
+  }
+  Reap();
+}
+
+// Ends one latency measurement: untimed, wait until the detached `true` has
+// exited and reap it, so that every call starts on an idle machine. Back to
+// back, the previous command would still be running: a method that waits
+// for its command's exec (reap::Detach, posix_spawn, reaper) would then pay
+// for that contention, and one that returns before its command has run
+// (daemonize, setsid -f) would not.
+void Settle(benchmark::State& state) {
+  state.PauseTiming();
+  AwaitNoChildren();
+  state.ResumeTiming();
+}
+
+// Latency rows run in two regimes: "loop" (back to back, the usual
+// benchmark loop: each call overlaps with the previous command still
+// starting up) and "isolated" (Settle after every call). range(1) says which.
+bool Isolated(const benchmark::State& state) { return state.range(1) != 0; }
+void EndIteration(benchmark::State& state) {
+  if (Isolated(state)) {
+    Settle(state);
+  } else {
+    Reap();
+  }
+}
+
 // Detach of a tiny program, exec confirmed.
 void BM_Detach(benchmark::State& state) {
   g_ballast.Ensure(static_cast<std::size_t>(state.range(0)) << 20);
   reap::Command c;
   c.program = kTiny;
+  AwaitNoChildren();
   for (auto _ : state) {
     auto id = reap::Detach(c);
     if (!id.ok()) state.SkipWithError(id.error().ToString().c_str());
     benchmark::DoNotOptimize(id);
-    Reap();
+    EndIteration(state);
   }
 }
 
@@ -81,12 +119,13 @@ void BM_PosixSpawn(benchmark::State& state) {
   posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
   char* argv[] = {const_cast<char*>(kTiny), nullptr};
+  AwaitNoChildren();
   for (auto _ : state) {
     pid_t pid = 0;
     int rc = posix_spawn(&pid, kTiny, &fa, &attr, argv, environ);
     if (rc != 0) state.SkipWithError("posix_spawn failed");
     benchmark::DoNotOptimize(pid);
-    Reap();
+    EndIteration(state);
   }
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
@@ -98,6 +137,7 @@ void BM_PosixSpawn(benchmark::State& state) {
 void BM_DoubleFork(benchmark::State& state) {
   g_ballast.Ensure(static_cast<std::size_t>(state.range(0)) << 20);
   char* argv[] = {const_cast<char*>(kTiny), nullptr};
+  AwaitNoChildren();
   for (auto _ : state) {
     int p[2];
     if (pipe2(p, O_CLOEXEC) != 0) state.SkipWithError("pipe");
@@ -128,7 +168,7 @@ void BM_DoubleFork(benchmark::State& state) {
     close(p[0]);
     waitpid(mid, nullptr, 0);
     if (n1 != sizeof pid || n2 != 0) state.SkipWithError("double fork failed");
-    Reap();
+    EndIteration(state);
   }
 }
 
@@ -144,8 +184,9 @@ void BM_DetachThroughput(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 
-// Whole CLIs: start the tool, wait for it to exit (it has detached `true`).
-void BM_Cli(benchmark::State& state, std::vector<std::string> argv) {
+// Whole CLIs: start the tool, wait for it to exit (it has detached `true`),
+// then Settle (isolated) or just reap what has exited (loop).
+void BM_Cli(benchmark::State& state, bool isolated, std::vector<std::string> argv) {
   std::vector<char*> cargv;
   for (auto& a : argv) cargv.push_back(a.data());
   cargv.push_back(nullptr);
@@ -154,6 +195,7 @@ void BM_Cli(benchmark::State& state, std::vector<std::string> argv) {
   posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+  AwaitNoChildren();
   for (auto _ : state) {
     pid_t pid = 0;
     if (posix_spawnp(&pid, cargv[0], &fa, nullptr, cargv.data(), environ) != 0) {
@@ -167,10 +209,27 @@ void BM_Cli(benchmark::State& state, std::vector<std::string> argv) {
       state.SkipWithError((argv[0] + " failed").c_str());
       break;
     }
-    Reap();
+    if (isolated) {
+      Settle(state);
+    } else {
+      Reap();
+    }
   }
   posix_spawn_file_actions_destroy(&fa);
 }
+
+#if defined(__x86_64__)
+// One CPUID instruction. Inside a virtual machine it traps to the
+// hypervisor; glibc runs it dozens of times while starting every program
+// (CPU features, cache sizes), which dominates process start here.
+void BM_Cpuid(benchmark::State& state) {
+  for (auto _ : state) {
+    unsigned a = 4, b = 0, c = 0, d = 0;
+    __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+    benchmark::DoNotOptimize(a);
+  }
+}
+#endif
 
 // Absolute path of a tool: PATH, then the sbin directories (start-stop-daemon
 // lives there and test environments often leave them out of PATH).
@@ -188,6 +247,48 @@ std::string Which(const std::string& name) {
   return name;
 }
 
+// The programs the CLI rows start that are built here (reaper and the two
+// empty programs) are copied into one fresh directory under $TMPDIR
+// (default /tmp), so that they start from a plain path like an installed
+// tool (/usr/bin/daemonize), not through the symlinks and long paths of
+// Bazel's output tree (resolving those costs every exec tens of
+// microseconds). Everything is removed at exit.
+struct Installed {
+  std::string dir;
+  std::vector<std::string> files;
+
+  bool Init() {
+    const char* tmp = getenv("TMPDIR");
+    std::string tmpl = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/reap-bench-XXXXXX";
+    if (mkdtemp(tmpl.data()) == nullptr) return false;
+    dir = tmpl;
+    return true;
+  }
+  // Returns the copy of FROM, named NAME; "" with errno on failure.
+  std::string Copy(const std::string& from, const std::string& name) {
+    std::string to = dir + "/" + name;
+    int in = open(from.c_str(), O_RDONLY | O_CLOEXEC);
+    int out = open(to.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
+    bool ok = in >= 0 && out >= 0;
+    char buf[65536];
+    for (ssize_t n; ok && (n = read(in, buf, sizeof buf)) != 0;) {
+      ok = n > 0 && write(out, buf, static_cast<std::size_t>(n)) == n;
+    }
+    int e = errno;
+    if (in >= 0) close(in);
+    if (out >= 0) {
+      files.push_back(to);
+      if (close(out) != 0) ok = false;
+    }
+    errno = e;
+    return ok ? to : "";
+  }
+  ~Installed() {
+    for (const auto& f : files) unlink(f.c_str());
+    if (!dir.empty()) rmdir(dir.c_str());
+  }
+};
+
 std::string SelfDir() {
   char buf[4096];
   ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
@@ -202,34 +303,57 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "cannot become a subreaper\n");
     return 1;
   }
-  // Grouped by caller size so the ballast is allocated once per size. The
-  // double forks run after all the others: forking a 1-4 GiB process over and
-  // over churns the kernel's memory state and slows whatever is measured
-  // right after it.
+  // bench/report.sh runs this with --benchmark_enable_random_interleaving:
+  // repetitions in random order, so drift during the run (this VM slows down
+  // after gigabytes were touched and freed, and after repeated forks of a
+  // 1-4 GiB process) spreads over all rows. Names: "detach/..." and "cli/..."
+  // are the loop regime, "isolated/..." and "cli isolated/..." settle after
+  // every call (see Settle).
   for (int mib : {16, 256, 1024, 4096}) {
-    benchmark::RegisterBenchmark("detach/reap::Detach", BM_Detach)->Arg(mib)->UseRealTime();
-    benchmark::RegisterBenchmark("detach/posix_spawn", BM_PosixSpawn)->Arg(mib)->UseRealTime();
+    benchmark::RegisterBenchmark("detach/reap::Detach", BM_Detach)->Args({mib, 0})->UseRealTime();
+    benchmark::RegisterBenchmark("detach/posix_spawn", BM_PosixSpawn)->Args({mib, 0})->UseRealTime();
   }
   for (int mib : {16, 256, 1024, 4096}) {
-    benchmark::RegisterBenchmark("detach/double_fork", BM_DoubleFork)->Arg(mib)->UseRealTime();
+    benchmark::RegisterBenchmark("detach/double_fork", BM_DoubleFork)->Args({mib, 0})->UseRealTime();
+  }
+  for (int mib : {16, 4096}) {
+    benchmark::RegisterBenchmark("isolated/reap::Detach", BM_Detach)->Args({mib, 1})->UseRealTime();
+    benchmark::RegisterBenchmark("isolated/posix_spawn", BM_PosixSpawn)->Args({mib, 1})->UseRealTime();
+    benchmark::RegisterBenchmark("isolated/double_fork", BM_DoubleFork)->Args({mib, 1})->UseRealTime();
   }
   benchmark::RegisterBenchmark("throughput/reap::Detach", BM_DetachThroughput)
       ->Threads(1)->Threads(2)->Threads(4)->UseRealTime();
   // The reaper binary sits next to this one's runfiles or in bazel-bin.
-  std::string reaper = getenv("REAPER") ? getenv("REAPER") : SelfDir() + "/../reaper/reaper";
-  benchmark::RegisterBenchmark("cli/reaper", BM_Cli, std::vector<std::string>{reaper, "--", "true"})->UseRealTime();
-  benchmark::RegisterBenchmark("cli/setsid -f", BM_Cli, std::vector<std::string>{Which("setsid"), "-f", "true"})->UseRealTime();
-  benchmark::RegisterBenchmark("cli/daemonize", BM_Cli, std::vector<std::string>{Which("daemonize"), "/bin/true"})->UseRealTime();
-  benchmark::RegisterBenchmark("cli/start-stop-daemon", BM_Cli,
-                               std::vector<std::string>{Which("start-stop-daemon"), "--start", "--background",
-                                                        "--oknodo", "--exec", "/bin/true"})->UseRealTime();
-  benchmark::RegisterBenchmark("cli/sh nohup &", BM_Cli,
-                               std::vector<std::string>{Which("sh"), "-c", "nohup true >/dev/null 2>&1 & echo $!"})->UseRealTime();
-  benchmark::RegisterBenchmark(
-      "cli/legacy Go idiom (bash nohup awk)", BM_Cli,
-      std::vector<std::string>{"/bin/bash", "-c",
-                               "nohup true < /dev/null &>/dev/null & echo -n $! | awk '/[0-9]+$/{ printf $0 }'"})
-      ->UseRealTime();
+  std::string built = getenv("REAPER") ? getenv("REAPER") : SelfDir() + "/../reaper/reaper";
+  Installed installed;
+  std::string reaper, empty_glibc, empty_nolibc;
+  if (!installed.Init() || (reaper = installed.Copy(built, "reaper")).empty() ||
+      (empty_glibc = installed.Copy(SelfDir() + "/empty_glibc", "empty_glibc")).empty() ||
+      (empty_nolibc = installed.Copy(SelfDir() + "/empty_nolibc", "empty_nolibc")).empty()) {
+    std::fprintf(stderr, "cannot copy the programs to a temporary directory: %s\n", std::strerror(errno));
+    return 1;
+  }
+#if defined(__x86_64__)
+  benchmark::RegisterBenchmark("machine/cpuid instruction", BM_Cpuid)->UseRealTime();
+#endif
+  const std::vector<std::pair<std::string, std::vector<std::string>>> clis = {
+      // Floors: starting a program that does nothing, with and without libc.
+      {"empty program (no libc)", {empty_nolibc}},
+      {"empty program (static glibc)", {empty_glibc}},
+      {"reaper", {reaper, "--", "true"}},
+      {"setsid -f", {Which("setsid"), "-f", "true"}},
+      {"daemonize", {Which("daemonize"), "/bin/true"}},
+      {"start-stop-daemon", {Which("start-stop-daemon"), "--start", "--background", "--oknodo", "--exec", "/bin/true"}},
+      {"sh nohup &", {Which("sh"), "-c", "nohup true >/dev/null 2>&1 & echo $!"}},
+      {"legacy Go idiom (bash nohup awk)",
+       {"/bin/bash", "-c", "nohup true < /dev/null &>/dev/null & echo -n $! | awk '/[0-9]+$/{ printf $0 }'"}},
+  };
+  for (bool isolated : {false, true}) {
+    for (const auto& [name, cmd] : clis) {
+      benchmark::RegisterBenchmark(((isolated ? "cli isolated/" : "cli/") + name).c_str(), BM_Cli, isolated, cmd)
+          ->UseRealTime();
+    }
+  }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();

@@ -444,7 +444,7 @@ TEST_F(DetachTest, EnvironmentInheritSetUnsetClear) {
 
 TEST_F(DetachTest, PathLookupUsesTheCommandsPath) {
   std::string dir = reap_testing::TempDir();
-  symlink(reap_testing::Runfile("testing/probe/probe").c_str(), (dir + "/my-probe").c_str());
+  ASSERT_EQ(symlink(reap_testing::Runfile("testing/probe/probe").c_str(), (dir + "/my-probe").c_str()), 0);
   Command c;
   c.program = "my-probe";
   c.args = {"--linger-ms", "20000"};

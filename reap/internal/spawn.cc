@@ -435,21 +435,50 @@ Result<Identity> SpawnDirect(const SpawnArgs& args) {
   return result;
 }
 
-// Detach: caller -> intermediate -> command, stacks in one private mapping.
+// The mapping SpawnChain runs the children on:
+//   [Shared][guard][intermediate stack][guard][command stack]
+// Made on a thread's first Detach and kept until the thread exits. Unmapping
+// it after every call would cost a TLB shootdown (an interrupt to each CPU
+// the children ran on, slow to deliver to an idle virtual CPU) and fresh
+// page faults on the next call. Spawn returns only after both children are
+// done with it, so consecutive calls of one thread never overlap on it.
+class ChainStacks {
+ public:
+  static constexpr std::size_t kTotal = kPage + 2 * (kPage + kStackSize);
+  ChainStacks() = default;
+  ChainStacks(const ChainStacks&) = delete;
+  ChainStacks& operator=(const ChainStacks&) = delete;
+  ~ChainStacks() {
+    if (base_ != nullptr) munmap(base_, kTotal);
+  }
+  // The mapping, or an Error (stage kSetup) if it cannot be made.
+  Result<char*> Get() {
+    if (base_ != nullptr) return base_;
+    void* map = mmap(nullptr, kTotal, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (map == MAP_FAILED) return Error{Stage::kSetup, errno, "mmap"};
+    char* base = static_cast<char*>(map);
+    if (mprotect(base + kPage, kPage, PROT_NONE) != 0 ||
+        mprotect(base + 2 * kPage + kStackSize, kPage, PROT_NONE) != 0) {
+      int e = errno;
+      munmap(map, kTotal);
+      return Error{Stage::kSetup, e, "mprotect"};
+    }
+    base_ = base;
+    return base_;
+  }
+
+ private:
+  char* base_ = nullptr;
+};
+thread_local ChainStacks t_chain_stacks;
+
+// Detach: caller -> intermediate -> command, on this thread's ChainStacks.
 Result<Identity> SpawnChain(const SpawnArgs& args) {
-  // [Shared][guard][intermediate stack][guard][command stack]
-  const std::size_t total = kPage + 2 * (kPage + kStackSize);
-  void* map = mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-  if (map == MAP_FAILED) return Error{Stage::kSetup, errno, "mmap"};
-  char* base = static_cast<char*>(map);
+  auto mapping = t_chain_stacks.Get();
+  if (!mapping.ok()) return mapping.error();
+  char* base = mapping.value();
   char* stack_a = base + 2 * kPage;
   char* stack_b = stack_a + kStackSize + kPage;
-  if (mprotect(base + kPage, kPage, PROT_NONE) != 0 ||
-      mprotect(stack_a + kStackSize, kPage, PROT_NONE) != 0) {
-    int e = errno;
-    munmap(map, total);
-    return Error{Stage::kSetup, e, "mprotect"};
-  }
   auto* sh = new (base) Shared{};
   sh->args = &args;
   sh->command_stack_top = stack_b + kStackSize;
@@ -458,21 +487,14 @@ Result<Identity> SpawnChain(const SpawnArgs& args) {
   std::uint64_t all[(_NSIG + 63) / 64];
   std::uint64_t old[(_NSIG + 63) / 64];
   std::memset(all, 0xff, sizeof all);
-  if (RawSigprocmask(SIG_SETMASK, all, old) != 0) {
-    int e = errno;
-    munmap(map, total);
-    return Error{Stage::kSetup, e, "sigprocmask"};
-  }
+  if (RawSigprocmask(SIG_SETMASK, all, old) != 0) return Error{Stage::kSetup, errno, "sigprocmask"};
   REAP_FAULT_POINT(kBeforeFirstClone);
   // Exit signal 0: nobody but us can wait for the intermediate.
   pid_t ipid =
       sys::Clone(IntermediateMain, stack_a + kStackSize, CLONE_VM | CLONE_VFORK, sh, nullptr, nullptr);
   int clone_errno = errno;
   RawSigprocmask(SIG_SETMASK, old, nullptr);
-  if (ipid < 0) {
-    munmap(map, total);
-    return Error{Stage::kIntermediate, clone_errno, "clone"};
-  }
+  if (ipid < 0) return Error{Stage::kIntermediate, clone_errno, "clone"};
 
   int status = 0;
 #ifndef REAP_DEFECT_NO_REAP_INTERMEDIATE
@@ -495,7 +517,6 @@ Result<Identity> SpawnChain(const SpawnArgs& args) {
     WaitUntilReleased(&sh->command_mm_alive);
     result = Outcome(*sh, args, cpid, ipid);
   }
-  munmap(map, total);
   REAP_FAULT_POINT(kBeforeReturn);
   return result;
 }
