@@ -33,7 +33,7 @@ namespace reap {
 // interpreter) is then killed by the kernel, after Detach reported success.
 // Cost does not grow with the caller's memory (no fork of the caller).
 // Thread-safe; no fd of one call can leak into another call's command.
-// Each thread that calls Detach keeps one 136 KiB private mapping (the two
+// Each thread that calls Detach keeps one 140 KiB private mapping (the two
 // children's stacks, a few pages of it resident) until the thread exits.
 // The caller's errno is unspecified afterwards.
 [[nodiscard]] Result<Identity> Detach(const Command& command);
