@@ -117,6 +117,22 @@ TEST_F(DetachTest, ExitedCommandIsReapedByItsAdopter) {
   ExpectOnlyChildren({});
 }
 
+// The children's stacks are mapped once per thread, not once per call.
+TEST_F(DetachTest, RepeatedDetachesReuseOneMapping) {
+  auto mappings = [] {
+    std::ifstream f("/proc/self/maps");
+    return std::count(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>(), '\n');
+  };
+  Command c = Probe({"--linger-ms", "0"});
+  ASSERT_TRUE(Detach(c).ok());  // maps this thread's stacks
+  auto before = mappings();
+  for (int i = 0; i < 20; ++i) {
+    auto id = Detach(c);
+    ASSERT_TRUE(id.ok()) << id.error().ToString();
+  }
+  EXPECT_EQ(mappings(), before);
+}
+
 // DetachAsIntermediate: the caller itself is the intermediate. The command
 // is its child, in its own session, until the caller exits; then the
 // nearest subreaper adopts it.
