@@ -68,28 +68,24 @@ void AwaitNoChildren() {
   Reap();
 }
 
-// Ends one latency measurement: untimed, wait until the detached `true` has
-// exited and reap it, so that every call starts on an idle machine. Back to
-// back, the previous command would still be running: a method that waits
-// for its command's exec (reap::Detach, posix_spawn, reaper) would then pay
-// for that contention, and one that returns before its command has run
-// (daemonize, setsid -f) would not.
-void Settle(benchmark::State& state) {
+// Ends one latency measurement. Latency rows run in two regimes:
+// - loop (isolated == false): back to back, the usual benchmark loop; only
+//   reap what has exited. Each call overlaps with the previous command
+//   still starting up.
+// - isolated: untimed, wait until the detached `true` has exited and reap
+//   it, so that every call starts on an idle machine. Back to back, a method
+//   that waits for its command's exec (reap::Detach, posix_spawn, reaper)
+//   pays for the contention, and one that returns before its command has
+//   run (daemonize, setsid -f) does not.
+// The library rows pass range(1) != 0 as `isolated`.
+void EndIteration(benchmark::State& state, bool isolated) {
+  if (!isolated) {
+    Reap();
+    return;
+  }
   state.PauseTiming();
   AwaitNoChildren();
   state.ResumeTiming();
-}
-
-// Latency rows run in two regimes: "loop" (back to back, the usual
-// benchmark loop: each call overlaps with the previous command still
-// starting up) and "isolated" (Settle after every call). range(1) says which.
-bool Isolated(const benchmark::State& state) { return state.range(1) != 0; }
-void EndIteration(benchmark::State& state) {
-  if (Isolated(state)) {
-    Settle(state);
-  } else {
-    Reap();
-  }
 }
 
 // Detach of a tiny program, exec confirmed.
@@ -102,7 +98,7 @@ void BM_Detach(benchmark::State& state) {
     auto id = reap::Detach(c);
     if (!id.ok()) state.SkipWithError(id.error().ToString().c_str());
     benchmark::DoNotOptimize(id);
-    EndIteration(state);
+    EndIteration(state, state.range(1) != 0);
   }
 }
 
@@ -125,7 +121,7 @@ void BM_PosixSpawn(benchmark::State& state) {
     int rc = posix_spawn(&pid, kTiny, &fa, &attr, argv, environ);
     if (rc != 0) state.SkipWithError("posix_spawn failed");
     benchmark::DoNotOptimize(pid);
-    EndIteration(state);
+    EndIteration(state, state.range(1) != 0);
   }
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
@@ -168,7 +164,7 @@ void BM_DoubleFork(benchmark::State& state) {
     close(p[0]);
     waitpid(mid, nullptr, 0);
     if (n1 != sizeof pid || n2 != 0) state.SkipWithError("double fork failed");
-    EndIteration(state);
+    EndIteration(state, state.range(1) != 0);
   }
 }
 
@@ -185,7 +181,7 @@ void BM_DetachThroughput(benchmark::State& state) {
 }
 
 // Whole CLIs: start the tool, wait for it to exit (it has detached `true`),
-// then Settle (isolated) or just reap what has exited (loop).
+// then EndIteration.
 void BM_Cli(benchmark::State& state, bool isolated, std::vector<std::string> argv) {
   std::vector<char*> cargv;
   for (auto& a : argv) cargv.push_back(a.data());
@@ -209,11 +205,7 @@ void BM_Cli(benchmark::State& state, bool isolated, std::vector<std::string> arg
       state.SkipWithError((argv[0] + " failed").c_str());
       break;
     }
-    if (isolated) {
-      Settle(state);
-    } else {
-      Reap();
-    }
+    EndIteration(state, isolated);
   }
   posix_spawn_file_actions_destroy(&fa);
 }
@@ -308,7 +300,7 @@ int main(int argc, char** argv) {
   // after gigabytes were touched and freed, and after repeated forks of a
   // 1-4 GiB process) spreads over all rows. Names: "detach/..." and "cli/..."
   // are the loop regime, "isolated/..." and "cli isolated/..." settle after
-  // every call (see Settle).
+  // every call (see EndIteration).
   for (int mib : {16, 256, 1024, 4096}) {
     benchmark::RegisterBenchmark("detach/reap::Detach", BM_Detach)->Args({mib, 0})->UseRealTime();
     benchmark::RegisterBenchmark("detach/posix_spawn", BM_PosixSpawn)->Args({mib, 0})->UseRealTime();
@@ -359,14 +351,8 @@ int main(int argc, char** argv) {
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   // Everything detached was `true`; give stragglers 2 s, then end them.
-  for (int i = 0; i < 200 && !reap::ListChildren(getpid()).empty(); ++i) {
-    Reap();
-    usleep(10000);
-  }
+  AwaitNoChildren();
   for (pid_t pid : reap::ListChildren(getpid())) kill(pid, SIGKILL);
-  for (int i = 0; i < 200 && !reap::ListChildren(getpid()).empty(); ++i) {
-    Reap();
-    usleep(10000);
-  }
+  AwaitNoChildren();
   return 0;
 }

@@ -27,7 +27,7 @@ using reap_testing::Millis;
 using reap_testing::PollUntil;
 
 class DetachTest : public ::testing::Test {
- public:
+ protected:
   void TearDown() override {
     world_.KillAll();
     for (int fd : extra_fds_) close(fd);
@@ -190,34 +190,32 @@ struct FailureCase {
 
 void PrintTo(const FailureCase& fc, std::ostream* os) { *os << fc.name; }
 
-class DetachFailureTest : public DetachTest, public ::testing::WithParamInterface<FailureCase> {};
-
 using DetachFn = Result<Identity> (*)(const Command&);
 
-void ExpectFailureLeavesNothing(DetachTest* t, const FailureCase& fc, DetachFn detach);
+class DetachFailureTest : public DetachTest, public ::testing::WithParamInterface<FailureCase> {
+ protected:
+  void ExpectFailureLeavesNothing(DetachFn detach) {
+    const FailureCase& fc = GetParam();
+    std::string dir = reap_testing::TempDir();
+    Command c = Probe();
+    fc.setup(&c, dir);
+    int fds_before = static_cast<int>(ListFds(getpid())->size());
+    auto id = detach(c);
+    ASSERT_FALSE(id.ok()) << fc.name << ": unexpectedly started pid " << id->pid;
+    EXPECT_EQ(id.error().stage, fc.stage) << id.error().ToString();
+    EXPECT_EQ(id.error().err, fc.err) << id.error().ToString();
+    EXPECT_FALSE(id.error().ToString().empty());
+    ExpectOnlyChildren({});
+    EXPECT_EQ(static_cast<int>(ListFds(getpid())->size()), fds_before);
+  }
+};
 
-TEST_P(DetachFailureTest, ReportsStageAndErrnoAndLeavesNothing) {
-  ExpectFailureLeavesNothing(this, GetParam(), &Detach);
-}
+TEST_P(DetachFailureTest, ReportsStageAndErrnoAndLeavesNothing) { ExpectFailureLeavesNothing(&Detach); }
 
 // The caller as intermediate: same errors, and the failed command's process
 // (the caller's own child this time) is reaped before the error returns.
 TEST_P(DetachFailureTest, AsIntermediateReportsTheSameAndLeavesNothing) {
-  ExpectFailureLeavesNothing(this, GetParam(), &DetachAsIntermediate);
-}
-
-void ExpectFailureLeavesNothing(DetachTest* t, const FailureCase& fc, DetachFn detach) {
-  std::string dir = reap_testing::TempDir();
-  Command c = DetachTest::Probe();
-  fc.setup(&c, dir);
-  int fds_before = static_cast<int>(ListFds(getpid())->size());
-  auto id = detach(c);
-  ASSERT_FALSE(id.ok()) << fc.name << ": unexpectedly started pid " << id->pid;
-  EXPECT_EQ(id.error().stage, fc.stage) << id.error().ToString();
-  EXPECT_EQ(id.error().err, fc.err) << id.error().ToString();
-  EXPECT_FALSE(id.error().ToString().empty());
-  t->ExpectOnlyChildren({});
-  EXPECT_EQ(static_cast<int>(ListFds(getpid())->size()), fds_before);
+  ExpectFailureLeavesNothing(&DetachAsIntermediate);
 }
 
 void WriteFile(const std::string& path, const std::string& text, mode_t mode) {

@@ -8,7 +8,8 @@
 //   the caller's memory. Every clone uses CLONE_VM|CLONE_VFORK (the
 //   posix_spawn technique): no copy, and each parent sleeps until its child
 //   execs or exits, so only one of the three runs at a time in the shared
-//   address space. Each child runs on its own stack in a private mapping.
+//   address space. Each child runs on its own stack: in a private mapping
+//   kept per thread (Detach), or in the caller's frame (DetachAsIntermediate).
 // - Shared memory. Between clone and exec the children share the caller's
 //   memory: they only read SpawnArgs (prepared by the caller), write the
 //   Shared block, and call raw system calls. No allocation, lock, stdio or
@@ -103,6 +104,17 @@ long RawSigprocmask(int how, const void* set, void* old) {
 // instrument code with per-thread state, so the child makes raw system calls
 // only and its functions are not instrumented.
 #define REAP_CHILD_SIDE __attribute__((no_sanitize("address", "thread", "undefined")))
+
+// A kernel signal set, large enough for every signal.
+using KernelSigset = std::uint64_t[(_NSIG + 63) / 64];
+
+// Blocks every signal, glibc's internal ones too; `old` (may be null) gets
+// the previous mask. Returns rt_sigprocmask's result.
+REAP_CHILD_SIDE long BlockAllSignals(KernelSigset* old) {
+  KernelSigset all;
+  for (auto& word : all) word = ~std::uint64_t{0};
+  return RawSigprocmask(SIG_SETMASK, all, old);
+}
 
 namespace sys {
 REAP_CHILD_SIDE inline int Open(const char* path, int flags, mode_t mode = 0) {
@@ -326,9 +338,7 @@ REAP_CHILD_SIDE int CommandMain(void* p) {
   __atomic_store_n(&sh->progress, static_cast<int>(Stage::kExec), __ATOMIC_RELEASE);
   syscall(SYS_execve, a.path, a.argv, a.envp);
   int err = errno;
-  std::uint64_t all[(_NSIG + 63) / 64];
-  std::memset(all, 0xff, sizeof all);
-  RawSigprocmask(SIG_SETMASK, all, nullptr);
+  BlockAllSignals(nullptr);
   Fail(sh, Stage::kExec, err);
 }
 
@@ -414,10 +424,8 @@ Result<Identity> SpawnDirect(const SpawnArgs& args) {
   Shared sh{};
   sh.args = &args;
   sh.command_mm_alive = 1;
-  std::uint64_t all[(_NSIG + 63) / 64];
-  std::uint64_t old[(_NSIG + 63) / 64];
-  std::memset(all, 0xff, sizeof all);
-  if (RawSigprocmask(SIG_SETMASK, all, old) != 0) return Error{Stage::kSetup, errno, "sigprocmask"};
+  KernelSigset old;
+  if (BlockAllSignals(&old) != 0) return Error{Stage::kSetup, errno, "sigprocmask"};
   REAP_FAULT_POINT(kBeforeFirstClone);
   int flags = CLONE_VM | CLONE_VFORK | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD;
   pid_t cpid = sys::Clone(CommandMain, stack + sizeof stack, static_cast<unsigned long>(flags), &sh,
@@ -484,10 +492,8 @@ Result<Identity> SpawnChain(const SpawnArgs& args) {
   sh->command_stack_top = stack_b + kStackSize;
   sh->command_mm_alive = 1;
 
-  std::uint64_t all[(_NSIG + 63) / 64];
-  std::uint64_t old[(_NSIG + 63) / 64];
-  std::memset(all, 0xff, sizeof all);
-  if (RawSigprocmask(SIG_SETMASK, all, old) != 0) return Error{Stage::kSetup, errno, "sigprocmask"};
+  KernelSigset old;
+  if (BlockAllSignals(&old) != 0) return Error{Stage::kSetup, errno, "sigprocmask"};
   REAP_FAULT_POINT(kBeforeFirstClone);
   // Exit signal 0: nobody but us can wait for the intermediate.
   pid_t ipid =
