@@ -159,9 +159,13 @@ TEST_F(DetachTest, AsIntermediateCommandIsAdoptedWhenTheCallerExits) {
   pid_t caller = fork();
   ASSERT_GE(caller, 0);
   if (caller == 0) {
+    // This caller is no subreaper: the command is its child only because
+    // it is the intermediate. Exit code 2 says it was not.
     auto id = DetachAsIntermediate(Probe());
     pid_t pid = id.ok() ? id->pid : -1;
     ssize_t w = write(p[1], &pid, sizeof pid);
+    auto st = id.ok() ? ReadProcStat(pid) : Result<ProcStat>(Error{});
+    if (!st.ok() || st->ppid != getpid()) _exit(2);
     _exit(id.ok() && w == sizeof pid ? 0 : 1);
   }
   close(p[1]);
@@ -172,7 +176,8 @@ TEST_F(DetachTest, AsIntermediateCommandIsAdoptedWhenTheCallerExits) {
   ASSERT_TRUE(world_.AwaitExitAndReap(caller, Millis(5000), &status));
   ASSERT_EQ(n, static_cast<ssize_t>(sizeof pid));
   ASSERT_GT(pid, 0);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << "exit code 2: the command was not the caller's child before the caller exited";
   EXPECT_TRUE(PollUntil([&] {
     auto st = ReadProcStat(pid);
     return st.ok() && st->ppid == getpid();
