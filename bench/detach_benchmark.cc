@@ -5,6 +5,7 @@
 #include <benchmark/benchmark.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/mman.h>
@@ -37,7 +38,8 @@ struct Ballast {
   std::size_t touched = 0;
   void Ensure(std::size_t bytes) {
     if (p == nullptr) {
-      void* m = mmap(nullptr, kMax, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+      void* m =
+          mmap(nullptr, kMax, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
       if (m == MAP_FAILED) {
         std::perror("mmap ballast");
         std::exit(1);
@@ -164,6 +166,48 @@ void BM_DoubleFork(benchmark::State& state) {
     close(p[0]);
     waitpid(mid, nullptr, 0);
     if (n1 != sizeof pid || n2 != 0) state.SkipWithError("double fork failed");
+    EndIteration(state, state.range(1) != 0);
+  }
+}
+
+// The floor under any detach with an intermediate process: bare clones and
+// nothing else. One clone: CLONE_VM|CLONE_VFORK, setsid, exec (posix_spawn
+// without its setup). Two clones: the same from an intermediate that the
+// caller waits for (Detach without its setup, identity or error reporting).
+// range(0) is the number of clones. Stacks are static: one thread runs this.
+struct FloorChain {
+  alignas(64) static inline char stack_a[64 * 1024];
+  alignas(64) static inline char stack_b[64 * 1024];
+  static inline volatile int exec_failed = 0;  // shared memory (CLONE_VM)
+  static int Command(void*) {
+    setsid();
+    char* argv[] = {const_cast<char*>(kTiny), nullptr};
+    execve(kTiny, argv, environ);
+    exec_failed = 1;
+    _exit(127);
+  }
+  static int Intermediate(void*) {
+    pid_t c = clone(Command, stack_b + sizeof stack_b, CLONE_VM | CLONE_VFORK | SIGCHLD, nullptr);
+    _exit(c > 0 ? 0 : 1);
+  }
+};
+
+void BM_CloneFloor(benchmark::State& state) {
+  g_ballast.Ensure(std::size_t{16} << 20);
+  const bool two = state.range(0) == 2;
+  AwaitNoChildren();
+  for (auto _ : state) {
+    // Exit signal 0 for the intermediate (as in Detach), SIGCHLD for a
+    // command that is our child.
+    int flags = CLONE_VM | CLONE_VFORK | (two ? 0 : SIGCHLD);
+    pid_t pid = clone(two ? FloorChain::Intermediate : FloorChain::Command,
+                      FloorChain::stack_a + sizeof FloorChain::stack_a, flags, nullptr);
+    int status = 0;
+    bool failed = pid < 0 || (two && (waitpid(pid, &status, __WALL) != pid || status != 0));
+    if (failed || FloorChain::exec_failed) {
+      state.SkipWithError("clone or exec failed");
+      break;
+    }
     EndIteration(state, state.range(1) != 0);
   }
 }
@@ -313,8 +357,18 @@ int main(int argc, char** argv) {
     benchmark::RegisterBenchmark("isolated/posix_spawn", BM_PosixSpawn)->Args({mib, 1})->UseRealTime();
     benchmark::RegisterBenchmark("isolated/double_fork", BM_DoubleFork)->Args({mib, 1})->UseRealTime();
   }
+  for (int isolated : {0, 1}) {
+    for (int clones : {1, 2}) {
+      benchmark::RegisterBenchmark("floor/clone chain", BM_CloneFloor)
+          ->Args({clones, isolated})
+          ->UseRealTime();
+    }
+  }
   benchmark::RegisterBenchmark("throughput/reap::Detach", BM_DetachThroughput)
-      ->Threads(1)->Threads(2)->Threads(4)->UseRealTime();
+      ->Threads(1)
+      ->Threads(2)
+      ->Threads(4)
+      ->UseRealTime();
   // The reaper binary sits next to this one's runfiles or in bazel-bin.
   std::string built = getenv("REAPER") ? getenv("REAPER") : SelfDir() + "/../reaper/reaper";
   Installed installed;
@@ -335,14 +389,16 @@ int main(int argc, char** argv) {
       {"reaper", {reaper, "--", "true"}},
       {"setsid -f", {Which("setsid"), "-f", "true"}},
       {"daemonize", {Which("daemonize"), "/bin/true"}},
-      {"start-stop-daemon", {Which("start-stop-daemon"), "--start", "--background", "--oknodo", "--exec", "/bin/true"}},
+      {"start-stop-daemon",
+       {Which("start-stop-daemon"), "--start", "--background", "--oknodo", "--exec", "/bin/true"}},
       {"sh nohup &", {Which("sh"), "-c", "nohup true >/dev/null 2>&1 & echo $!"}},
       {"legacy Go idiom (bash nohup awk)",
        {"/bin/bash", "-c", "nohup true < /dev/null &>/dev/null & echo -n $! | awk '/[0-9]+$/{ printf $0 }'"}},
   };
   for (bool isolated : {false, true}) {
     for (const auto& [name, cmd] : clis) {
-      benchmark::RegisterBenchmark(((isolated ? "cli isolated/" : "cli/") + name).c_str(), BM_Cli, isolated, cmd)
+      benchmark::RegisterBenchmark(((isolated ? "cli isolated/" : "cli/") + name).c_str(), BM_Cli, isolated,
+                                   cmd)
           ->UseRealTime();
     }
   }

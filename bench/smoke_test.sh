@@ -8,8 +8,8 @@ out="${TEST_TMPDIR:-/tmp}/smoke.csv"
 }
 cat "$out"
 rows=$(grep -c '^"' "$out" || true)
-if [ "$rows" -lt 38 ]; then
-  echo "expected at least 38 benchmark rows, got $rows" >&2
+if [ "$rows" -lt 42 ]; then
+  echo "expected at least 42 benchmark rows, got $rows" >&2
   exit 1
 fi
 if grep '^"' "$out" | grep -q ',true,'; then
