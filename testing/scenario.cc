@@ -6,7 +6,6 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -28,8 +27,6 @@
 #include "testing/faults.h"
 #include "testing/invariants.h"
 #include "testing/world.h"
-
-extern char** environ;
 
 namespace reap_testing {
 namespace {
@@ -169,67 +166,35 @@ std::optional<CallerResult> ParseResult(const std::string& text) {
   return r;
 }
 
-// Detaches through the CLI: posix_spawn reaper --json, read its stdout.
+// Detaches through the CLI: runs reaper --json and reads its stdout.
 std::string DetachViaCli(const ScenarioConfig& cfg, const std::string& program,
                          const std::vector<std::string>& args, const std::string& plan) {
   std::vector<std::string> argv = {cfg.reaper, "--json", "--", program};
   argv.insert(argv.end(), args.begin(), args.end());
-  std::vector<char*> cargv;
-  for (auto& a : argv) cargv.push_back(a.data());
-  cargv.push_back(nullptr);
-  std::vector<std::string> env;
-  for (char** e = environ; *e; ++e) env.emplace_back(*e);
-  if (!plan.empty()) env.push_back(std::string(FaultPlanEnvName()) + "=" + plan);
-  std::vector<char*> cenv;
-  for (auto& e : env) cenv.push_back(e.data());
-  cenv.push_back(nullptr);
+  std::vector<std::string> env_extra;
+  if (!plan.empty()) env_extra.push_back(std::string(FaultPlanEnvName()) + "=" + plan);
   int fds_before = static_cast<int>(reap::ListFds(getpid())->size());
-  int out[2];
-  if (pipe2(out, O_CLOEXEC) != 0) return ResultLine(false, 0, 0, "pipe", 0, 0);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-  pid_t pid = 0;
-  int rc = posix_spawn(&pid, cargv[0], &fa, nullptr, cargv.data(), cenv.data());
-  posix_spawn_file_actions_destroy(&fa);
-  close(out[1]);
-  std::string text;
-  if (rc == 0) {
-    auto end = Clock::now() + std::chrono::seconds(20);
-    pollfd pfd = {out[0], POLLIN, 0};
-    while (Clock::now() < end) {
-      if (poll(&pfd, 1, 100) <= 0) continue;
-      char buf[512];
-      ssize_t n = read(out[0], buf, sizeof buf);
-      if (n > 0) text.append(buf, static_cast<std::size_t>(n));
-      else if (n == 0 || errno != EINTR) break;
-    }
-  }
-  close(out[0]);
-  int status = 0;
-  if (rc == 0) {
-    auto end = Clock::now() + std::chrono::seconds(20);
-    while (waitpid(pid, &status, WNOHANG) == 0 && Clock::now() < end) {
-      std::this_thread::sleep_for(Millis(1));
-    }
-  }
+  // reaper may be stopped at a fault point until the test releases it; the
+  // deadline only bounds a harness that never does.
+  RunResult r = Run(argv, Millis(20000), env_extra);
   int fds_after = static_cast<int>(reap::ListFds(getpid())->size());
   auto field = [&](const char* key) -> long long {
-    std::size_t at = text.find(key);
-    return at == std::string::npos ? -1 : std::atoll(text.c_str() + at + std::strlen(key));
+    std::size_t at = r.out.find(key);
+    return at == std::string::npos ? -1 : std::atoll(r.out.c_str() + at + std::strlen(key));
   };
-  if (rc == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0 && field("\"pid\":") > 0) {
+  if (r.exit_code == 0 && field("\"pid\":") > 0) {
     return ResultLine(true, static_cast<pid_t>(field("\"pid\":")),
                       static_cast<std::uint64_t>(field("\"start_time\":")), "", fds_before, fds_after);
   }
-  if (rc == 0 && WIFSIGNALED(status)) {
+  if (r.signal != 0 && !r.timed_out) {
     // reaper itself was killed: whatever it started, nobody can tell P.
     // That is "P never learned the result", not an error.
     return "unknown";
   }
-  std::string why = rc != 0 ? std::string("spawn: ") + std::strerror(rc)
-                  : WIFSIGNALED(status) ? "reaper killed by signal " + std::to_string(WTERMSIG(status))
-                                        : "reaper exit " + std::to_string(WEXITSTATUS(status));
+  std::string why = r.timed_out        ? "reaper did not finish within 20 s"
+                    : r.exit_code < 0  ? "cannot run reaper: " + r.err
+                                       : "reaper exit " + std::to_string(r.exit_code);
+  if (r.exit_code > 0 && !r.err.empty()) why += ": " + r.err.substr(0, r.err.find('\n'));
   return ResultLine(false, 0, 0, why, fds_before, fds_after);
 }
 
