@@ -8,10 +8,11 @@
 
 #include "reap/command.h"
 #include "reap/error.h"
+#include "reap/version.h"
 
 namespace reaper {
 
-inline constexpr const char kVersion[] = "0.1.0";
+inline constexpr const char* kVersion = reap::kVersion;
 
 struct CliOptions {
   enum class Action {

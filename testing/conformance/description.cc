@@ -23,10 +23,9 @@ std::string Trim(std::string_view s) {
 
 const std::vector<std::string>& PropertyNames() {
   static const std::vector<std::string> names = {
-      "exec-failure",    "argv-literal",        "new-session",
-      "reparented",      "survives-group-kill", "survives-hangup",
-      "clean-signals",   "no-leaked-fds",       "stdio-detached",
-      "no-intermediate", "pid-accurate",        "random-faults",
+      "exec-failure",        "argv-literal",    "new-session",     "reparented",   "prompt-adoption",
+      "survives-group-kill", "survives-hangup", "safe-at-return",  "quick-exit",   "clean-signals",
+      "no-leaked-fds",       "stdio-detached",  "no-intermediate", "pid-accurate", "random-faults",
   };
   return names;
 }
@@ -61,15 +60,20 @@ reap::Result<Description> ParseDescription(std::string_view text) {
       d.name = value;
     } else if (key == "template") {
       auto words = reaper::SplitWords(value);
-      if (!words.ok()) return Invalid("line " + std::to_string(line_no) + ": template: " + words.error().what);
+      if (!words.ok())
+        return Invalid("line " + std::to_string(line_no) + ": template: " + words.error().what);
       if (words->empty()) return Invalid("line " + std::to_string(line_no) + ": empty template");
       d.template_words = words.value();
       have_template = true;
     } else if (key == "pid") {
-      if (value == "stdout") d.pid = PidSource::kStdout;
-      else if (value == "pidfile") d.pid = PidSource::kPidfile;
-      else if (value == "adopted") d.pid = PidSource::kAdopted;
-      else return Invalid("line " + std::to_string(line_no) + ": pid must be stdout, pidfile or adopted");
+      if (value == "stdout")
+        d.pid = PidSource::kStdout;
+      else if (value == "pidfile")
+        d.pid = PidSource::kPidfile;
+      else if (value == "adopted")
+        d.pid = PidSource::kAdopted;
+      else
+        return Invalid("line " + std::to_string(line_no) + ": pid must be stdout, pidfile or adopted");
     } else if (key == "unclaimed") {
       std::istringstream in(value);
       for (std::string p; in >> p;) {

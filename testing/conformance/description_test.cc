@@ -33,8 +33,8 @@ TEST(DescriptionTest, ExpandsPlaceholders) {
   CommandSpec c{"probe", "/abs/probe", {"a b", "it's"}, "/tmp/p.pid"};
   auto argv = Expand(d.value(), c, {{"tool", "/bin/tool"}});
   ASSERT_TRUE(argv.ok()) << argv.error().ToString();
-  EXPECT_EQ(argv.value(), (std::vector<std::string>{"/bin/tool", "-p", "/tmp/p.pid", "/abs/probe", "a b", "it's",
-                                                    "xprobey", "'probe' 'a b' 'it'\\''s'"}));
+  EXPECT_EQ(argv.value(), (std::vector<std::string>{"/bin/tool", "-p", "/tmp/p.pid", "/abs/probe", "a b",
+                                                    "it's", "xprobey", "'probe' 'a b' 'it'\\''s'"}));
   auto unknown = ParseDescription("name = t\ntemplate = {nope} {cmd}\n");
   ASSERT_TRUE(unknown.ok());
   EXPECT_FALSE(Expand(unknown.value(), c, {}).ok());

@@ -1,138 +1,292 @@
 // reaper-conformance: checks any detacher against the properties users rely
-// on. See docs/conformance.md.
-//
-//   reaper-conformance [OPTIONS] DESCRIPTION_FILE...
-//   reaper-conformance [OPTIONS] --name NAME --template 'setsid -f {cmd}'
-//                      [--pid stdout|pidfile|adopted] [--unclaimed PROP]...
-// Options: --rounds N, --seed N, --define NAME=VALUE, --probe PATH,
-//          --junit FILE, --json FILE, --markdown FILE.
-// Exit status: 0 all claimed properties hold, 1 some failed, 2 usage.
+// on. docs/reaper-conformance.1 is the manual; docs/conformance-suite.md
+// says what each property means.
+#include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "reap/subreaper.h"
+#include "reap/version.h"
 #include "testing/conformance/description.h"
 #include "testing/conformance/report.h"
 #include "testing/conformance/suite.h"
+#include "testing/probe/probe_main.h"
 
 namespace {
 
+constexpr char kHelp[] = R"(usage: reaper-conformance [OPTIONS] DESCRIPTION_FILE...
+       reaper-conformance [OPTIONS] --name NAME --template TEMPLATE
+                          [--pid stdout|pidfile|adopted] [--unclaimed PROPERTY]...
+
+Runs a detacher around a probe command and checks the properties its users
+rely on (see reaper-conformance(1)). Progress goes to stderr, the verdict
+table to stdout.
+
+  --name NAME           name of the detacher given by --template
+  --template TEMPLATE   its command line, e.g. 'setsid -f {cmd}'
+  --pid SOURCE          where its PID comes from: stdout, pidfile or adopted
+  --unclaimed PROPERTY  a property it does not promise (SKIP); repeatable
+  --define NAME=VALUE   fill {NAME} in templates; repeatable
+  --rounds N            random-fault rounds (default 20)
+  --trials N            trials of each action in safe-at-return (default 30)
+  --seed N              seed of the random faults and delays (default 1)
+  --probe PATH          detach PATH instead of this program's built-in probe
+  --junit FILE          write JUnit XML (with times) to FILE
+  --json FILE           write the verdicts as JSON to FILE
+  --markdown FILE       write a markdown matrix of all detachers to FILE
+  --help                show this help
+  --version             show the version
+
+Exit status: 0 every claimed property holds, 1 some property failed,
+2 usage or configuration error (nothing was run).
+)";
+
 int Usage(const std::string& why) {
-  std::fprintf(stderr, "reaper-conformance: usage: %s (see the comment at the top of main.cc or docs/conformance.md)\n",
-               why.c_str());
+  std::fprintf(stderr, "reaper-conformance: %s (see reaper-conformance --help)\n", why.c_str());
   return 2;
+}
+
+// A whole decimal number in [MIN, MAX], or false.
+bool ParseNumber(const std::string& s, long min, long max, long* out) {
+  if (s.empty() || s.size() > 18) return false;
+  for (char ch : s) {
+    if (ch < '0' || ch > '9') return false;
+  }
+  long v = std::strtol(s.c_str(), nullptr, 10);
+  if (v < min || v > max) return false;
+  *out = v;
+  return true;
 }
 
 bool WriteFile(const std::string& path, const std::string& text) {
   std::ofstream f(path);
   f << text;
+  f.close();
   return static_cast<bool>(f);
 }
 
-// The probe sits next to this binary in the runfiles, unless --probe says.
-std::string DefaultProbe(const char* argv0) {
-  const char* srcdir = getenv("TEST_SRCDIR");
-  std::vector<std::string> candidates;
-  if (srcdir) candidates.push_back(std::string(srcdir) + "/reap/testing/probe/probe");
-  std::string self = argv0;
-  candidates.push_back(self + ".runfiles/reap/testing/probe/probe");
-  candidates.push_back("testing/probe/probe");
-  for (const auto& c : candidates) {
-    if (access(c.c_str(), X_OK) == 0) {
-      char buf[4096];
-      return realpath(c.c_str(), buf) ? std::string(buf) : c;
+std::string SelfPath() {
+  char buf[4096];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : "";
+}
+
+// Whatever the suite inherited stays out of its trials: the caller it builds
+// must hold exactly the extra fds the suite chose.
+void CloseInheritedFds() {
+  if (syscall(SYS_close_range, 3u, ~0u, 0u) == 0) return;
+  for (int fd = 3; fd < 65536; ++fd) close(fd);
+}
+
+// As PID 1 of a PID namespace, the suite runs in a child that is a
+// subreaper: orphans then get a parent that is not PID 1, as everywhere else
+// (libslack daemon, for one, changes course when its parent is PID 1).
+// PID 1 reaps whatever else reaches it and passes the exit status on.
+int RunBelowPid1(const std::function<int()>& body) {
+  pid_t child = fork();
+  if (child < 0) return Usage(std::string("fork: ") + strerror(errno));
+  if (child == 0) std::_Exit(body());
+  for (;;) {
+    int status = 0;
+    pid_t w = waitpid(-1, &status, 0);
+    if (w == child) return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+    if (w < 0 && errno != EINTR) return 1;
+  }
+}
+
+struct Args {
+  reap_conformance::SuiteOptions opts;
+  std::vector<std::string> files, unclaimed;
+  std::string junit, json, markdown, name, templ, pid = "stdout";
+  bool help = false, version = false;
+};
+
+// Parses argv; returns "" or what is wrong.
+std::string ParseArgs(int argc, char** argv, Args* a) {
+  using Setter = std::function<std::string(const std::string&)>;
+  auto number = [](long* out, long min, long max, const char* opt) -> Setter {
+    return [=](const std::string& v) {
+      return ParseNumber(v, min, max, out)
+                 ? std::string()
+                 : std::string(opt) + " wants a whole number from " + std::to_string(min) + " to " +
+                       std::to_string(max) + ", not '" + v + "'";
+    };
+  };
+  auto text = [](std::string* out) -> Setter {
+    return [=](const std::string& v) {
+      *out = v;
+      return std::string();
+    };
+  };
+  long rounds = a->opts.rounds, trials = a->opts.trials, seed = a->opts.seed;
+  const std::vector<std::pair<std::string, Setter>> with_value = {
+      {"--rounds", number(&rounds, 1, 100000, "--rounds")},
+      {"--trials", number(&trials, 1, 100000, "--trials")},
+      {"--seed", number(&seed, 0, 4294967295L, "--seed")},
+      {"--define",
+       [&](const std::string& v) {
+         std::size_t eq = v.find('=');
+         if (eq == std::string::npos || eq == 0)
+           return std::string("--define wants NAME=VALUE, not '" + v + "'");
+         a->opts.defines[v.substr(0, eq)] = v.substr(eq + 1);
+         return std::string();
+       }},
+      {"--probe", text(&a->opts.probe)},
+      {"--junit", text(&a->junit)},
+      {"--json", text(&a->json)},
+      {"--markdown", text(&a->markdown)},
+      {"--name", text(&a->name)},
+      {"--template", text(&a->templ)},
+      {"--pid", text(&a->pid)},
+      {"--unclaimed",
+       [&](const std::string& v) {
+         a->unclaimed.push_back(v);
+         return std::string();
+       }},
+  };
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--help") {
+      a->help = true;
+      continue;
+    }
+    if (arg == "--version") {
+      a->version = true;
+      continue;
+    }
+    if (arg.size() > 1 && arg[0] == '-') {
+      std::string opt = arg, value;
+      bool inline_value = false;
+      if (std::size_t eq = arg.find('='); eq != std::string::npos && arg.rfind("--", 0) == 0) {
+        opt = arg.substr(0, eq);
+        value = arg.substr(eq + 1);
+        inline_value = true;
+      }
+      auto it =
+          std::find_if(with_value.begin(), with_value.end(), [&](const auto& o) { return o.first == opt; });
+      if (it == with_value.end()) return "unknown option '" + arg + "'";
+      if (!inline_value) {
+        if (i + 1 >= argc) return opt + " needs a value";
+        value = argv[++i];
+      }
+      if (std::string why = it->second(value); !why.empty()) return why;
+      continue;
+    }
+    a->files.push_back(arg);
+  }
+  a->opts.rounds = static_cast<int>(rounds);
+  a->opts.trials = static_cast<int>(trials);
+  a->opts.seed = static_cast<unsigned>(seed);
+  return "";
+}
+
+// Every description, parsed and checked before anything runs.
+std::string LoadDescriptions(const Args& a, std::vector<reap_conformance::Description>* out) {
+  if (!a.templ.empty()) {
+    std::string text = "name = " + (a.name.empty() ? a.templ : a.name) + "\ntemplate = " + a.templ +
+                       "\npid = " + a.pid + "\n";
+    if (!a.unclaimed.empty()) {
+      text += "unclaimed =";
+      for (const auto& u : a.unclaimed) text += " " + u;
+      text += "\n";
+    }
+    auto d = reap_conformance::ParseDescription(text);
+    if (!d.ok()) return "--template: " + d.error().what;
+    out->push_back(d.value());
+  } else if (!a.name.empty() || !a.unclaimed.empty() || a.pid != "stdout") {
+    return "--name, --pid and --unclaimed describe a --template";
+  }
+  for (const auto& f : a.files) {
+    std::ifstream in(f);
+    if (!in) return f + ": " + strerror(errno);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    auto d = reap_conformance::ParseDescription(ss.str());
+    if (!d.ok()) return f + ": " + d.error().what;
+    out->push_back(d.value());
+  }
+  if (out->empty()) return "no detacher described (give description files or --template)";
+  for (const auto& d : *out) {
+    if (std::string why = reap_conformance::CheckRunnable(d, a.opts); !why.empty()) {
+      return "detacher '" + d.name + "': " + why;
     }
   }
   return "";
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  reap_conformance::SuiteOptions opts;
-  std::vector<std::string> files;
-  std::string junit, json, markdown, name, templ, pid = "stdout";
-  std::vector<std::string> unclaimed;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto value = [&](std::string* out) {
-      if (i + 1 >= argc) return false;
-      *out = argv[++i];
-      return true;
-    };
-    std::string v;
-    if (a == "--rounds" && value(&v)) opts.rounds = std::atoi(v.c_str());
-    else if (a == "--seed" && value(&v)) opts.seed = static_cast<unsigned>(std::strtoul(v.c_str(), nullptr, 10));
-    else if (a == "--define" && value(&v)) {
-      std::size_t eq = v.find('=');
-      if (eq == std::string::npos) return Usage("--define needs NAME=VALUE");
-      opts.defines[v.substr(0, eq)] = v.substr(eq + 1);
-    } else if (a == "--probe" && value(&v)) opts.probe = v;
-    else if (a == "--junit" && value(&v)) junit = v;
-    else if (a == "--json" && value(&v)) json = v;
-    else if (a == "--markdown" && value(&v)) markdown = v;
-    else if (a == "--name" && value(&v)) name = v;
-    else if (a == "--template" && value(&v)) templ = v;
-    else if (a == "--pid" && value(&v)) pid = v;
-    else if (a == "--unclaimed" && value(&v)) unclaimed.push_back(v);
-    else if (a == "--help") {
-      std::printf("usage: reaper-conformance [--rounds N] [--seed N] [--define K=V] [--junit F] [--json F]\n"
-                  "                          [--markdown F] (DESCRIPTION_FILE... | --name N --template T\n"
-                  "                          [--pid stdout|pidfile|adopted] [--unclaimed PROP]...)\n");
-      return 0;
-    } else if (!a.empty() && a[0] == '-') return Usage("unknown or incomplete option '" + a + "'");
-    else files.push_back(a);
-  }
-  if (opts.probe.empty()) opts.probe = DefaultProbe(argv[0]);
-  if (opts.probe.empty()) return Usage("cannot find the probe; pass --probe PATH");
-
-  std::vector<reap_conformance::Description> descriptions;
-  if (!templ.empty()) {
-    std::string text = "name = " + (name.empty() ? templ : name) + "\ntemplate = " + templ + "\npid = " + pid + "\n";
-    if (!unclaimed.empty()) {
-      text += "unclaimed =";
-      for (const auto& u : unclaimed) text += " " + u;
-      text += "\n";
-    }
-    auto d = reap_conformance::ParseDescription(text);
-    if (!d.ok()) return Usage(d.error().what);
-    descriptions.push_back(d.value());
-  }
-  for (const auto& f : files) {
-    std::ifstream in(f);
-    if (!in) return Usage("cannot read " + f);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    auto d = reap_conformance::ParseDescription(ss.str());
-    if (!d.ok()) return Usage(f + ": " + d.error().what);
-    descriptions.push_back(d.value());
-  }
-  if (descriptions.empty()) return Usage("no detacher described");
-
+int RunAll(const Args& a, const std::vector<reap_conformance::Description>& descriptions) {
   // The suite's world: everything detached is adopted here and reaped.
-  if (!reap::BecomeSubreaper().ok()) {
-    std::fprintf(stderr, "reaper-conformance: cannot become a subreaper\n");
+  if (auto st = reap::BecomeSubreaper(); !st.ok()) {
+    std::fprintf(stderr, "reaper-conformance: %s\n", st.error().ToString().c_str());
     return 1;
   }
   reap_conformance::Results results;
   bool failed = false;
   for (const auto& d : descriptions) {
+    reap_conformance::SuiteOptions opts = a.opts;
+    opts.on_verdict = [&](const reap_conformance::Verdict& v) {
+      std::fprintf(stderr, "reaper-conformance: %s: %-20s %s (%.1f s)\n", d.name.c_str(), v.property.c_str(),
+                   reap_conformance::StatusName(v.status), v.seconds);
+    };
     auto verdicts = reap_conformance::RunSuite(d, opts);
     std::fputs(reap_conformance::Table(d.name, verdicts).c_str(), stdout);
     std::fflush(stdout);
     failed = failed || reap_conformance::AnyFailure(verdicts);
     results.emplace_back(d.name, std::move(verdicts));
   }
-  if (!junit.empty() && !WriteFile(junit, reap_conformance::JUnitXml(results))) return Usage("cannot write " + junit);
-  if (!json.empty() && !WriteFile(json, reap_conformance::Json(results))) return Usage("cannot write " + json);
-  if (!markdown.empty() && !WriteFile(markdown, reap_conformance::MarkdownMatrix(results))) {
-    return Usage("cannot write " + markdown);
-  }
+  bool written = true;
+  auto write = [&](const std::string& path, const std::string& text) {
+    if (path.empty() || WriteFile(path, text)) return;
+    std::fprintf(stderr, "reaper-conformance: cannot write %s: %s\n", path.c_str(), strerror(errno));
+    written = false;
+  };
+  write(a.junit, reap_conformance::JUnitXml(results));
+  write(a.json, reap_conformance::Json(results));
+  write(a.markdown, reap_conformance::MarkdownMatrix(results));
+  if (!written) return 2;
   return failed ? 1 : 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc >= 2 && std::string(argv[1]) == "__probe") return reap_testing::ProbeMain(argc - 1, argv + 1);
+  CloseInheritedFds();
+  Args a;
+  if (std::string why = ParseArgs(argc, argv, &a); !why.empty()) return Usage(why);
+  if (a.help) {
+    std::fputs(kHelp, stdout);
+    return 0;
+  }
+  if (a.version) {
+    std::printf("reaper-conformance %s\n", reap::kVersion);
+    return 0;
+  }
+  if (a.opts.probe.empty()) {
+    a.opts.probe = SelfPath();
+    a.opts.probe_args = {"__probe"};
+    if (a.opts.probe.empty())
+      return Usage("cannot read /proc/self/exe to find the built-in probe; pass --probe PATH");
+  } else if (access(a.opts.probe.c_str(), X_OK) != 0) {
+    return Usage("--probe " + a.opts.probe + ": " + strerror(errno));
+  } else {
+    char buf[4096];
+    if (realpath(a.opts.probe.c_str(), buf) != nullptr) a.opts.probe = buf;
+  }
+  std::vector<reap_conformance::Description> descriptions;
+  if (std::string why = LoadDescriptions(a, &descriptions); !why.empty()) return Usage(why);
+  if (getpid() == 1) return RunBelowPid1([&] { return RunAll(a, descriptions); });
+  return RunAll(a, descriptions);
 }

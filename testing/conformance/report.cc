@@ -1,6 +1,7 @@
 #include "testing/conformance/report.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <sstream>
 
 #include "reaper/output.h"
@@ -12,15 +13,32 @@ std::string Xml(const std::string& s) {
   std::string o;
   for (char ch : s) {
     switch (ch) {
-      case '&': o += "&amp;"; break;
-      case '<': o += "&lt;"; break;
-      case '>': o += "&gt;"; break;
-      case '"': o += "&quot;"; break;
-      case '\n': o += "&#10;"; break;
-      default: o.push_back(ch);
+      case '&':
+        o += "&amp;";
+        break;
+      case '<':
+        o += "&lt;";
+        break;
+      case '>':
+        o += "&gt;";
+        break;
+      case '"':
+        o += "&quot;";
+        break;
+      case '\n':
+        o += "&#10;";
+        break;
+      default:
+        o.push_back(ch);
     }
   }
   return o;
+}
+
+std::string Seconds(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f", s);
+  return buf;
 }
 
 }  // namespace
@@ -34,8 +52,10 @@ std::string Table(const std::string& detacher, const std::vector<Verdict>& v) {
     os << "  " << x.property << std::string(width - x.property.size() + 2, ' ') << StatusName(x.status)
        << "  " << x.reason << "\n";
   }
-  int fails = static_cast<int>(std::count_if(v.begin(), v.end(), [](const Verdict& x) { return x.status == Status::kFail; }));
-  os << (fails ? "FAILED: " + std::to_string(fails) + " claimed propert" + (fails == 1 ? "y" : "ies") + " violated\n"
+  int fails = static_cast<int>(
+      std::count_if(v.begin(), v.end(), [](const Verdict& x) { return x.status == Status::kFail; }));
+  os << (fails ? "FAILED: " + std::to_string(fails) + " claimed propert" + (fails == 1 ? "y" : "ies") +
+                     " violated\n"
                : "OK: every claimed property holds\n");
   return os.str();
 }
@@ -45,14 +65,17 @@ std::string JUnitXml(const Results& r) {
   os << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n";
   for (const auto& [name, verdicts] : r) {
     int failures = 0, skipped = 0;
+    double seconds = 0;
     for (const auto& v : verdicts) {
       failures += v.status == Status::kFail;
       skipped += v.status == Status::kSkip;
+      seconds += v.seconds;
     }
-    os << "  <testsuite name=\"" << Xml(name) << "\" tests=\"" << verdicts.size() << "\" failures=\"" << failures
-       << "\" skipped=\"" << skipped << "\">\n";
+    os << "  <testsuite name=\"" << Xml(name) << "\" tests=\"" << verdicts.size() << "\" failures=\""
+       << failures << "\" skipped=\"" << skipped << "\" time=\"" << Seconds(seconds) << "\">\n";
     for (const auto& v : verdicts) {
-      os << "    <testcase classname=\"" << Xml(name) << "\" name=\"" << Xml(v.property) << "\">";
+      os << "    <testcase classname=\"" << Xml(name) << "\" name=\"" << Xml(v.property) << "\" time=\""
+         << Seconds(v.seconds) << "\">";
       if (v.status == Status::kFail) os << "<failure message=\"" << Xml(v.reason) << "\"/>";
       if (v.status == Status::kSkip) os << "<skipped message=\"" << Xml(v.reason) << "\"/>";
       os << "</testcase>\n";

@@ -1,30 +1,43 @@
+// How a trial runs (docs/conformance-suite.md has the user's view):
+//
+//   suite (subreaper S) -> caller G (new session, extra fds, ignored and
+//   blocked signals) -> detacher D -> ... -> command C (the probe)
+//
+// The suite watches everything through /proc while D runs, and again after
+// it returned: who C's parent is, who holds C as a zombie, what C reported
+// about itself. G can act at the very moment D's exit reaches it (kill its
+// own process group, hang up its session), as a server that crashes right
+// after starting a worker would. S and G share one page of memory so that G
+// can say when D returned without spending time on it.
 #include "testing/conformance/suite.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
-#include <spawn.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
-#include <cstring>
-#include <fstream>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <new>
 #include <optional>
 #include <random>
-#include <set>
-#include <sstream>
 #include <thread>
 
 #include "reap/proc.h"
 #include "testing/invariants.h"
 #include "testing/world.h"
-
-extern char** environ;
 
 namespace reap_conformance {
 namespace {
@@ -32,308 +45,939 @@ namespace {
 using reap_testing::Descendants;
 using reap_testing::Exists;
 using reap_testing::Millis;
-using reap_testing::PollReaping;
 using reap_testing::ProbeReport;
 using reap_testing::ReadAll;
 using reap_testing::Reaps;
 using reap_testing::Running;
 using Clock = std::chrono::steady_clock;
 
-// What one run of the detacher showed.
-struct Trial {
-  bool ran = false;             // the detacher could be started
-  std::string error;            // harness trouble
-  int exit_status = -1;         // wait status of the detacher; -1 unknown
-  std::string out, err;         // what it printed (until it exited)
-  std::optional<pid_t> reported;  // PID from stdout or pidfile
-  std::optional<ProbeReport> command;
-  pid_t caller = 0;             // G: the caller's session and group leader
-  pid_t detacher = 0;           // D
-  std::vector<std::string> stdio_targets;  // readlink of C's fds 0..2
-  std::vector<std::string> cmdline;        // C's argv
-  bool zombie_seen = false;     // D held a zombie child while it ran
-  std::vector<pid_t> lingering; // processes other than C left after D exited
-  bool reparented = false;      // C's parent became us
-  bool command_alive = false;   // after the action
-  std::string caller_stdout_target;  // what D's stdout was (our pipe)
+// Every deadline of a trial, in the order they nest: G gives up on D before
+// the suite gives up on G, and G outlives every check unless released.
+constexpr Millis kCallerKillsDetacher(12000);  // G SIGKILLs a D still running
+constexpr Millis kDetacherDeadline(15000);     // S stops waiting for D's exit
+constexpr Millis kCallerLifetime(30000);       // G exits by itself
+constexpr Millis kReportDeadline(5000);        // C's report after D succeeded
+constexpr Millis kFailedReportDeadline(200);   // ... after D failed
+constexpr Millis kSettleDeadline(2000);        // intermediates gone, C adopted
+constexpr Millis kCleanupDeadline(10000);      // everything killed and reaped
+// What the properties allow.
+constexpr Millis kPromptAdoption(500);  // C still D's child after its PID was known
+constexpr Millis kZombieHold(20);       // C held as a zombie by anyone but S
+constexpr Millis kSignalWindow(20);     // for a signal sent to C to act
+
+const int kCallerIgnores[] = {SIGINT, SIGQUIT, SIGPIPE};
+const int kCallerBlocks = SIGUSR2;
+
+// G and S share this page (MAP_SHARED, made before G's fork).
+struct SharedPage {
+  std::atomic<pid_t> detacher;  // D's PID once forked
+  std::atomic<int> status;      // D's wait status once done
+  std::atomic<int> done;        // D was waited for
+  std::atomic<int> release;     // S is done: G may exit
+  std::atomic<int> schedule;    // a Schedule, in AtReturn trials
 };
 
-enum class Action { kNone, kKillGroup, kHangupSession, kRandomFault };
+enum Schedule { kRealTimeCaller = 1, kIdleDetacher = 2 };
+
+// The worst legal schedule for a detacher that returns before its command
+// left the caller's group and session: the caller, D and everything D
+// forks share one CPU, and the caller runs first as soon as D's exit wakes
+// it (real-time priority that its children do not inherit). Where
+// real-time priority is not permitted (an unprivileged user, a user
+// namespace such as Bazel's sandbox), D and its children run SCHED_IDLE
+// instead, which makes the caller first most of the time (measured: 20-30%
+// of setsid -f's commands lost to a hangup, against 97-100% real-time).
+int WorstCaseSchedule() {
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  int cpu = sched_getcpu();
+  CPU_SET(cpu < 0 ? 0 : cpu, &one);
+  sched_setaffinity(0, sizeof one, &one);
+  sched_param sp{};
+  sp.sched_priority = 1;
+  if (sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &sp) == 0) return kRealTimeCaller;
+  return kIdleDetacher;
+}
+static_assert(std::atomic<int>::is_always_lock_free, "shared between processes");
+
+// The kernel's struct sigaction (not glibc's): a zeroed one is SIG_DFL.
+struct KernelSigaction {
+  void* handler;
+  unsigned long flags;
+  void* restorer;
+  std::uint64_t mask;
+};
+
+enum class Program { kProbe, kMissingPath, kMissingBare, kNotAProgram };
+// What the suite does once the command has reported and the detacher is done.
+enum class After { kNothing, kKillGroup, kHangupSession, kRandomFault };
+// What G does the moment the detacher's successful exit reaches it.
+enum class AtReturn { kNothing, kKillGroup, kHangupSession };
 
 struct TrialSpec {
-  bool nonexistent = false;     // the program does not exist
-  bool not_a_program = false;   // it exists, is executable, but cannot be run
+  Program program = Program::kProbe;
   std::vector<std::string> payload;  // extra argv after "--"
-  Action action = Action::kNone;
-  int fault_delay_us = 0;
+  long linger_ms = 20000;            // how long the probe lives
+  After after = After::kNothing;
+  AtReturn at_return = AtReturn::kNothing;
+  int fault_delay_us = 0;  // kRandomFault: when, what, at whom
   int fault_signal = SIGKILL;
   bool fault_on_caller = false;  // else on D
+  // Wait for intermediates to go and the command to be adopted before the
+  // checks (trials that only ask "is the command alive" do not).
+  bool settle = true;
 };
 
-class Runner {
- public:
-  Runner(const Description& d, const SuiteOptions& o) : d_(d), o_(o) {}
+// What one run of the detacher showed.
+struct Trial {
+  std::string error;     // harness trouble
+  bool exited = false;   // D exited and G saw it
+  int exit_status = -1;  // D's wait status when exited
+  std::string out, err;  // what D printed
+  bool known = false;    // the caller has what D will tell it
+  Clock::time_point known_at;
+  std::optional<pid_t> reported;  // PID from stdout or pidfile
+  std::optional<ProbeReport> command;
+  pid_t caller = 0;                        // G: leads the caller's session and group
+  pid_t detacher = 0;                      // D
+  std::vector<std::string> stdio_targets;  // readlink of C's fds 0..2
+  std::vector<std::string> cmdline;        // C's argv
+  bool zombie_seen = false;                // D held a zombie child for kZombieHold
+  std::vector<pid_t> lingering;            // processes other than G and C after D exited
+  // C as watched by the suite.
+  std::optional<Clock::time_point> adopted_at;  // first seen as S's child
+  std::optional<Clock::time_point> foreign_at;  // last seen alive as another's child
+  pid_t foreign_parent = 0;                     // that other parent
+  Millis zombie_hold{0};                        // longest held as a zombie by another
+  pid_t zombie_holder = 0;
+  bool command_gone = false;   // exited and reaped (by anyone)
+  bool command_alive = false;  // after the action
+  int schedule = 0;            // the caller's Schedule in AtReturn trials
+};
 
-  Trial Run(const TrialSpec& spec) {
-    Trial t;
-    std::string dir = reap_testing::TempDir();
-    std::string report = dir + "/report", status_file = dir + "/status", release = dir + "/release",
-                dpid_file = dir + "/dpid";
-    close(open(report.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
-    reap_conformance::CommandSpec c;
-    c.abs_program = spec.nonexistent ? dir + "/no-such-program" : o_.probe;
-    if (spec.not_a_program) {
-      // Executable bits, no #! line, not ELF: execve fails with ENOEXEC.
-      c.abs_program = dir + "/not-a-program";
-      int fd = open(c.abs_program.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
-      ssize_t w = write(fd, "\x01\x02\x03 not a program\n", 18);
-      (void)w;
-      close(fd);
+std::string Ms(Clock::duration d) {
+  return std::to_string(std::chrono::duration_cast<Millis>(d).count()) + " ms";
+}
+
+std::string Join(const std::vector<int>& v) {
+  std::string s;
+  for (int x : v) s += (s.empty() ? "" : ",") + std::to_string(x);
+  return s;
+}
+
+// Sends SIG to every other process of the caller's session.
+void SignalSession(int sig) {
+  pid_t self = getpid(), sid = getsid(0);
+  DIR* proc = opendir("/proc");
+  if (proc == nullptr) return;
+  while (dirent* e = readdir(proc)) {
+    pid_t x = static_cast<pid_t>(std::atoi(e->d_name));
+    if (x <= 0 || x == self) continue;
+    auto st = reap::ReadProcStat(x);
+    if (st.ok() && st->session == sid) kill(x, sig);
+  }
+  closedir(proc);
+}
+
+// Waits for D, SIGKILLing it if it overruns. A blocking waitpid returns the
+// moment D exits (an alarm bounds it); polling would give the command time
+// to leave the caller's group before the caller acts.
+pid_t g_overrunning_detacher = 0;
+void KillOverrunningDetacher(int) { kill(g_overrunning_detacher, SIGKILL); }
+
+int AwaitDetacher(pid_t d) {
+  g_overrunning_detacher = d;
+  struct sigaction sa {};
+  sa.sa_handler = KillOverrunningDetacher;
+  sigaction(SIGALRM, &sa, nullptr);
+  alarm(
+      static_cast<unsigned>(std::chrono::duration_cast<std::chrono::seconds>(kCallerKillsDetacher).count()));
+  int status = 127 << 8;
+  while (waitpid(d, &status, 0) < 0 && errno == EINTR) {
+  }
+  alarm(0);
+  return status;
+}
+
+void NoopHandler(int) {}
+
+// G: the caller. A new session, the caller's extra fds (as a careless server
+// would have), ignored and blocked signals, then the detacher; waits for it
+// and stays until released so its session and group exist during the checks.
+[[noreturn]] void CallerMain(const std::vector<std::string>& argv, int out, int err, SharedPage* shared,
+                             AtReturn at_return) {
+  setsid();
+  // Exactly the caller's extras above 2, whatever the suite had open.
+  if (auto fds = reap::ListFds(getpid()); fds.ok()) {
+    for (int fd : fds.value()) {
+      if (fd > 2 && fd != out && fd != err) close(fd);
     }
-    c.program = c.abs_program;
-    c.args = {"--report", report, "--linger-ms", "20000"};
-    if (!spec.payload.empty()) {
-      c.args.push_back("--");
-      c.args.insert(c.args.end(), spec.payload.begin(), spec.payload.end());
+  }
+  int highest = CallerExtraFds().back();
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur <= static_cast<rlim_t>(highest)) {
+    lim.rlim_cur = std::min<rlim_t>(lim.rlim_max, static_cast<rlim_t>(highest) + 1);
+    setrlimit(RLIMIT_NOFILE, &lim);
+  }
+  int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  for (int fd : CallerExtraFds()) dup2(null, fd);  // dup2 leaves them inheritable
+  // Start from a known state, whatever the environment handed us (glibc's
+  // own signals 32 and 33 often arrive ignored; only the system call can
+  // reset those), so verdicts do not depend on the machine.
+  KernelSigaction dfl{};
+  for (int sig = 1; sig < NSIG; ++sig) syscall(SYS_rt_sigaction, sig, &dfl, nullptr, sizeof dfl.mask);
+  for (int sig : kCallerIgnores) signal(sig, SIG_IGN);
+  sigset_t block;
+  sigemptyset(&block);
+  sigaddset(&block, kCallerBlocks);
+  sigprocmask(SIG_BLOCK, &block, nullptr);
+  // G survives its own hangup; a handler is reset by exec, so D starts with
+  // SIGHUP at its default.
+  if (at_return == AtReturn::kHangupSession) signal(SIGHUP, NoopHandler);
+  bool idle_detacher = false;
+  if (at_return != AtReturn::kNothing) {
+    shared->schedule.store(WorstCaseSchedule());
+    idle_detacher = shared->schedule.load() == kIdleDetacher;
+  }
+  std::vector<char*> cargv;
+  for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
+  cargv.push_back(nullptr);
+  // fork + exec, not posix_spawn: glibc's posix_spawn sets its internal
+  // signals (32, 33) to SIG_IGN in the child, which would blame every
+  // detacher for a state its caller handed it.
+  pid_t d = fork();
+  if (d == 0) {
+    if (idle_detacher) {
+      sched_param none{};
+      sched_setscheduler(0, SCHED_IDLE, &none);
     }
-    c.pidfile = dir + "/detacher.pid";
-    auto argv = Expand(d_, c, o_.defines);
-    if (!argv.ok()) {
-      t.error = argv.error().ToString();
-      return t;
+    dup2(null, 0);
+    dup2(out, 1);
+    dup2(err, 2);
+    execvp(cargv[0], cargv.data());
+    _exit(127);
+  }
+  int status = 127 << 8;
+  if (d > 0) {
+    shared->detacher.store(d);
+    status = AwaitDetacher(d);
+  }
+  shared->status.store(status);
+  shared->done.store(1);
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+    if (at_return == AtReturn::kKillGroup) kill(0, SIGKILL);
+    if (at_return == AtReturn::kHangupSession) {
+      kill(0, SIGHUP);
+      SignalSession(SIGHUP);  // members that left the group but not the session
     }
-    int out[2], err[2];
-    if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
-      t.error = "pipe failed";
-      return t;
-    }
-    Reaps reaps;
-    pid_t g = fork();
-    if (g == 0) CallerMain(argv.value(), out[1], err[1], dpid_file, status_file, release);
-    close(out[1]);
-    close(err[1]);
-    t.caller = g;
-    t.ran = true;
-    std::map<pid_t, Clock::time_point> zombie_since;
-    fcntl(out[0], F_SETFL, O_NONBLOCK);
-    fcntl(err[0], F_SETFL, O_NONBLOCK);
-    auto drain = [&] {
-      char buf[4096];
-      for (int fd : {out[0], err[0]}) {
-        for (;;) {
-          ssize_t n = read(fd, buf, sizeof buf);
-          if (n <= 0) break;
-          (fd == out[0] ? t.out : t.err).append(buf, static_cast<std::size_t>(n));
-        }
-      }
-    };
-    if (spec.action == Action::kRandomFault) {
-      std::this_thread::sleep_for(std::chrono::microseconds(spec.fault_delay_us));
-      pid_t target = g;
-      if (!spec.fault_on_caller) {
-        PollReaping(&reaps, [&] { return Exists(dpid_file) || !Running(g); }, Millis(2000));
-        target = static_cast<pid_t>(std::atoi(ReadAll(dpid_file).c_str()));
-      }
-      if (target > 0) kill(target, spec.fault_signal);
-    }
+  }
+  auto end = Clock::now() + kCallerLifetime;
+  while (!shared->release.load() && Clock::now() < end) std::this_thread::sleep_for(Millis(1));
+  _exit(0);
+}
+
+// One trial: sets up, runs the detacher, watches, acts, cleans up.
+class TrialRun {
+ public:
+  TrialRun(const Description& d, const SuiteOptions& o, const TrialSpec& spec) : d_(d), o_(o), spec_(spec) {}
+  TrialRun(const TrialRun&) = delete;
+  TrialRun& operator=(const TrialRun&) = delete;
+  ~TrialRun() { CleanUp(); }
+
+  Trial Go() {
+    if (!Prepare()) return t_;
+    if (!StartCaller()) return t_;
+    if (spec_.after == After::kRandomFault) InjectFault();
+    if (spec_.at_return != AtReturn::kNothing) StayIdle();
     // The detacher's run: until it exits (not until EOF: a detacher that
     // hands our pipe to the command would keep it open for ever).
-    PollReaping(&reaps, [&] {
-      drain();
-      if (t.detacher == 0 && Exists(dpid_file)) t.detacher = std::atoi(ReadAll(dpid_file).c_str());
-      if (t.detacher > 0) {
-        // A zombie reaped within microseconds is normal; one the detacher
-        // still holds 20 ms later is an intermediate it does not reap.
-        for (pid_t kid : reap::ListChildren(t.detacher)) {
-          auto st = reap::ReadProcStat(kid);
-          if (!st.ok() || st->state != 'Z') continue;
-          auto [it, fresh] = zombie_since.emplace(kid, Clock::now());
-          if (!fresh && Clock::now() - it->second >= Millis(20)) t.zombie_seen = true;
-        }
-      }
-      return Exists(status_file) || !Running(g);
-    }, Millis(15000));
-    drain();
-    if (Exists(status_file)) t.exit_status = std::atoi(ReadAll(status_file).c_str());
-    bool succeeded = t.exit_status == 0;
-
-    if (d_.pid == PidSource::kStdout) {
-      std::size_t i = t.out.find_first_of("0123456789");
-      if (i != std::string::npos) t.reported = static_cast<pid_t>(std::atoi(t.out.c_str() + i));
-    } else if (d_.pid == PidSource::kPidfile) {
-      PollReaping(&reaps, [&] { return !ReadAll(c.pidfile).empty(); }, Millis(succeeded ? 2000 : 100));
-      std::string text = ReadAll(c.pidfile);
-      if (!text.empty()) t.reported = static_cast<pid_t>(std::atoi(text.c_str()));
+    WatchUntil([&] { return t_.exited || !Running(t_.caller); }, kDetacherDeadline);
+    bool succeeded = t_.exited && t_.exit_status == 0;
+    if (!t_.known) MarkKnown();  // D died without saying anything
+    // Until the command reported, or nothing is left that could still run it.
+    WatchUntil(
+        [&] {
+          if (!t_.command) return t_.exited && OthersLeft().empty();
+          return d_.pid != PidSource::kPidfile || t_.reported.has_value();
+        },
+        succeeded && spec_.program == Program::kProbe ? kReportDeadline : kFailedReportDeadline);
+    pid_t cpid = CommandPid();
+    // Settle: intermediates gone; the command adopted, or gone if it exited.
+    if (spec_.settle) {
+      WatchUntil([&] { return OthersLeft().empty() && (cpid == 0 || t_.adopted_at || t_.command_gone); },
+                 kSettleDeadline);
+      t_.lingering = OthersLeft();
     }
-    auto read_report = [&] {
-      std::string text = ReadAll(report);
-      std::size_t nl = text.find('\n');
-      return nl == std::string::npos ? std::nullopt : reap_testing::ParseProbeReport(text.substr(0, nl));
-    };
-    PollReaping(&reaps, [&] { return read_report().has_value(); },
-         Millis(spec.nonexistent || spec.not_a_program || !succeeded ? 200 : 5000));
-    t.command = read_report();
-    pid_t cpid = t.command ? t.command->pid : 0;
-
-    if (cpid != 0) {
-      reap_testing::PollUntil([&] {
-        auto a = reap::ReadCmdline(cpid);
-        if (a.ok()) t.cmdline = a.value();
-        return !t.cmdline.empty();
-      }, Millis(2000));
-      for (int fd = 0; fd < 3; ++fd) {
-        char buf[4096];
-        std::string link = "/proc/" + std::to_string(cpid) + "/fd/" + std::to_string(fd);
-        ssize_t n = readlink(link.c_str(), buf, sizeof buf);
-        t.stdio_targets.push_back(n < 0 ? "(closed)" : std::string(buf, static_cast<std::size_t>(n)));
-      }
-      char buf[4096];
-      std::string mine = "/proc/" + std::to_string(getpid()) + "/fd/" + std::to_string(out[0]);
-      ssize_t n = readlink(mine.c_str(), buf, sizeof buf);
-      if (n > 0) t.caller_stdout_target = std::string(buf, static_cast<std::size_t>(n));
+    if (cpid != 0 && spec_.linger_ms >= 1000) Inspect(cpid);
+    Act();
+    if (cpid != 0 && !t_.command_gone) {
+      std::this_thread::sleep_for(kSignalWindow);
+      Observe();
+      t_.command_alive = Running(cpid);
     }
-    // Nothing but G and C may remain once the detacher is gone.
-    PollReaping(&reaps, [&] {
-      auto d = Descendants(getpid());
-      return std::all_of(d.begin(), d.end(), [&](pid_t x) { return x == g || x == cpid; });
-    }, Millis(2000));
-    for (pid_t x : Descendants(getpid())) {
-      if (x != g && x != cpid) t.lingering.push_back(x);
-    }
-    if (cpid != 0) {
-      t.reparented = PollReaping(&reaps, [&] {
-        auto st = reap::ReadProcStat(cpid);
-        return st.ok() && st->ppid == getpid();
-      }, Millis(1000));
-    }
-    if (spec.action == Action::kKillGroup) kill(-g, SIGKILL);
-    if (spec.action == Action::kHangupSession) {
-      for (pid_t x : Descendants(getpid())) {
-        auto st = reap::ReadProcStat(x);
-        if (st.ok() && st->session == g) kill(x, SIGHUP);
-      }
-    }
-    if (cpid != 0) {
-      std::this_thread::sleep_for(Millis(20));  // a window for a signal to act
-      reaps.Collect();
-      t.command_alive = Running(cpid);
-    }
-    // Clean up: release G, then end everything that is left.
-    close(open(release.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
-    auto end = Clock::now() + std::chrono::seconds(10);
-    for (;;) {
-      reaps.Collect();
-      auto d = Descendants(getpid());
-      if (d.empty() || Clock::now() > end) break;
-      for (pid_t x : d) {
-        if (x == g && Running(g)) continue;  // G exits by itself on release
-        kill(x, SIGKILL);
-      }
-      PollReaping(&reaps, [&] { return !Running(g); }, Millis(50));
-      if (Running(g) && Clock::now() > end - std::chrono::seconds(5)) kill(g, SIGKILL);
-    }
-    close(out[0]);
-    close(err[0]);
-    for (const char* f : {"/report", "/status", "/release", "/dpid", "/detacher.pid", "/not-a-program"}) {
-      unlink((dir + f).c_str());
-    }
-    std::string rm = dir;
-    rmdir(rm.c_str());  // a detacher that wrote elsewhere in it leaves it
-    return t;
+    return t_;
   }
 
  private:
-  // G: the caller. A new session, three inheritable fds (as a careless
-  // server would have), then the detacher; waits for it and stays until
-  // released so its session and group exist during the checks.
-  [[noreturn]] void CallerMain(const std::vector<std::string>& argv, int out, int err,
-                               const std::string& dpid_file, const std::string& status_file,
-                               const std::string& release) {
-    setsid();
-    for (int i = 0; i < 3; ++i) open("/dev/null", O_RDONLY);
-    // Start from a known state, whatever the environment handed us (glibc's
-    // own signals 32 and 33 often arrive ignored; only the system call can
-    // reset those), so verdicts do not depend on the machine.
-    unsigned long dfl[8] = {};
-    for (int sig = 1; sig < NSIG; ++sig) syscall(SYS_rt_sigaction, sig, dfl, nullptr, NSIG / 8);
-    // What a shell gives a background job, or a careless server its workers:
-    // ignored SIGINT/SIGQUIT/SIGPIPE and a blocked SIGUSR2.
-    signal(SIGINT, SIG_IGN);
-    signal(SIGQUIT, SIG_IGN);
-    signal(SIGPIPE, SIG_IGN);
-    sigset_t block;
-    sigemptyset(&block);
-    sigaddset(&block, SIGUSR2);
-    sigprocmask(SIG_BLOCK, &block, nullptr);
-    // fork + exec, not posix_spawn: glibc's posix_spawn sets its internal
-    // signals (32, 33) to SIG_IGN in the child, which would blame every
-    // detacher for a state its caller handed it.
-    std::vector<char*> cargv;
-    for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
-    cargv.push_back(nullptr);
-    pid_t d = fork();
-    if (d == 0) {
-      int null = open("/dev/null", O_RDONLY);
-      dup2(null, 0);
-      dup2(out, 1);
-      dup2(err, 2);
-      execvp(cargv[0], cargv.data());
-      _exit(127);
-    }
-    int rc = d < 0 ? errno : 0;
-    int status = rc == 0 ? 0 : (127 << 8);
-    if (rc == 0) {
-      std::ofstream(dpid_file + ".tmp") << d;
-      rename((dpid_file + ".tmp").c_str(), dpid_file.c_str());
-      auto end = Clock::now() + std::chrono::seconds(12);
-      for (;;) {
-        pid_t w = waitpid(d, &status, WNOHANG);
-        if (w == d || (w < 0 && errno != EINTR)) break;
-        if (Clock::now() > end) {
-          kill(d, SIGKILL);
-          waitpid(d, &status, 0);
-          break;
-        }
-        std::this_thread::sleep_for(Millis(1));
+  bool Prepare() {
+    dir_ = reap_testing::TempDir();
+    report_ = dir_ + "/report";
+    close(open(report_.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+    CommandSpec c;
+    switch (spec_.program) {
+      case Program::kProbe:
+        c.abs_program = o_.probe;
+        break;
+      case Program::kMissingPath:
+        c.abs_program = dir_ + "/no-such-program";
+        break;
+      case Program::kMissingBare: {
+        // A name no PATH holds; there is no absolute path for it.
+        c.abs_program = "reap-conformance-no-such-program-" + std::to_string(getpid());
+        break;
+      }
+      case Program::kNotAProgram: {
+        // Executable bits, no #! line, not ELF: execve fails with ENOEXEC.
+        c.abs_program = dir_ + "/not-a-program";
+        int fd = open(c.abs_program.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+        static const char kJunk[] = "\x01\x02\x03 not a program\n";
+        bool ok = fd >= 0 && write(fd, kJunk, sizeof kJunk - 1) == static_cast<ssize_t>(sizeof kJunk - 1);
+        if (fd >= 0) close(fd);
+        if (!ok) return Fail("cannot write " + c.abs_program);
+        break;
       }
     }
-    std::ofstream(status_file + ".tmp") << status;
-    rename((status_file + ".tmp").c_str(), status_file.c_str());
-    auto end = Clock::now() + std::chrono::seconds(20);
-    while (!Exists(release) && Clock::now() < end) std::this_thread::sleep_for(Millis(1));
-    _exit(0);
+    c.program = c.abs_program;
+    c.args = o_.probe_args;
+    for (const std::string& a :
+         {std::string("--report"), report_, std::string("--linger-ms"), std::to_string(spec_.linger_ms)}) {
+      c.args.push_back(a);
+    }
+    if (!spec_.payload.empty()) {
+      c.args.push_back("--");
+      c.args.insert(c.args.end(), spec_.payload.begin(), spec_.payload.end());
+    }
+    c.pidfile = pidfile_ = dir_ + "/detacher.pid";
+    auto argv = Expand(d_, c, o_.defines);
+    if (!argv.ok()) return Fail(argv.error().what);
+    argv_ = argv.value();
+    return true;
+  }
+
+  bool StartCaller() {
+    void* page = mmap(nullptr, sizeof(SharedPage), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (page == MAP_FAILED) return Fail(std::string("mmap: ") + strerror(errno));
+    shared_ = new (page) SharedPage{};
+    int out[2], err[2];
+    if (pipe2(out, O_CLOEXEC) != 0) return Fail(std::string("pipe: ") + strerror(errno));
+    if (pipe2(err, O_CLOEXEC) != 0) {
+      close(out[0]);
+      close(out[1]);
+      return Fail(std::string("pipe: ") + strerror(errno));
+    }
+    out_ = out[0];
+    err_ = err[0];
+    pid_t g = fork();
+    if (g == 0) CallerMain(argv_, out[1], err[1], shared_, spec_.at_return);
+    close(out[1]);
+    close(err[1]);
+    if (g < 0) return Fail(std::string("fork: ") + strerror(errno));
+    t_.caller = g;
+    fcntl(out_, F_SETFL, O_NONBLOCK);
+    fcntl(err_, F_SETFL, O_NONBLOCK);
+    return true;
+  }
+
+  void InjectFault() {
+    std::this_thread::sleep_for(std::chrono::microseconds(spec_.fault_delay_us));
+    pid_t target = t_.caller;
+    if (!spec_.fault_on_caller) {
+      WatchUntil([&] { return t_.detacher != 0 || !Running(t_.caller); }, kSettleDeadline);
+      target = t_.detacher;
+    }
+    if (target > 0) kill(target, spec_.fault_signal);
+  }
+
+  // While D runs, the suite keeps off the CPUs: a busy watcher changes where
+  // and when the detacher's children are scheduled, and with it the race
+  // this trial is about (a caller that waits idly, as servers do).
+  void StayIdle() {
+    auto end = Clock::now() + kDetacherDeadline;
+    while (!shared_->done.load() && Clock::now() < end) {
+      std::this_thread::sleep_for(Millis(5));
+      if (waitpid(t_.caller, nullptr, WNOHANG) == t_.caller) break;
+    }
+  }
+
+  // One look at everything; called every few ms while the trial runs.
+  void Observe() {
+    reaps_.Collect();
+    Drain();
+    auto now = Clock::now();
+    if (t_.detacher == 0) t_.detacher = shared_->detacher.load();
+    t_.schedule = shared_->schedule.load();
+    if (!t_.exited && shared_->done.load()) {
+      t_.exited = true;
+      t_.exit_status = shared_->status.load();
+    }
+    if (!t_.known) {
+      if (d_.pid == PidSource::kStdout && t_.out.find('\n') != std::string::npos)
+        MarkKnown();
+      else if (t_.exited)
+        MarkKnown();
+    }
+    if (d_.pid == PidSource::kPidfile && t_.exited && !t_.reported) {
+      std::string text = ReadAll(pidfile_);
+      if (!text.empty()) t_.reported = static_cast<pid_t>(std::atoi(text.c_str()));
+    }
+    if (!t_.command) {
+      std::string text = ReadAll(report_);
+      std::size_t nl = text.find('\n');
+      if (nl != std::string::npos) t_.command = reap_testing::ParseProbeReport(text.substr(0, nl));
+    }
+    if (t_.command && !t_.command_gone) WatchCommand(now);
+    if (t_.detacher > 0 && !t_.exited) WatchDetacherZombies(now);
+  }
+
+  void MarkKnown() {
+    t_.known = true;
+    t_.known_at = Clock::now();
+    if (d_.pid != PidSource::kStdout) return;
+    std::size_t i = t_.out.find_first_of("0123456789");
+    if (i != std::string::npos) t_.reported = static_cast<pid_t>(std::atoi(t_.out.c_str() + i));
+  }
+
+  void WatchCommand(Clock::time_point now) {
+    pid_t self = getpid();
+    auto st = reap::ReadProcStat(t_.command->pid);
+    if (!st.ok()) {
+      t_.command_gone = true;  // exited and reaped; never look at the PID again
+      return;
+    }
+    if (st->ppid == self && !t_.adopted_at) t_.adopted_at = now;
+    bool zombie = st->state == 'Z' || st->state == 'X';
+    if (zombie && st->ppid != self) {
+      if (!zombie_since_) zombie_since_ = now;
+      auto held = std::chrono::duration_cast<Millis>(now - *zombie_since_);
+      if (held >= t_.zombie_hold) {
+        t_.zombie_hold = held;
+        t_.zombie_holder = st->ppid;
+      }
+    } else if (!zombie && st->ppid != self) {
+      t_.foreign_at = now;
+      t_.foreign_parent = st->ppid;
+    }
+  }
+
+  // A zombie reaped within microseconds is normal; one the detacher still
+  // holds kZombieHold later is an intermediate it does not reap.
+  void WatchDetacherZombies(Clock::time_point now) {
+    for (pid_t kid : reap::ListChildren(t_.detacher)) {
+      auto st = reap::ReadProcStat(kid);
+      if (!st.ok() || st->state != 'Z') continue;
+      auto [it, fresh] = detacher_zombies_.emplace(kid, now);
+      if (!fresh && now - it->second >= kZombieHold) t_.zombie_seen = true;
+    }
+  }
+
+  void Drain() {
+    char buf[4096];
+    for (int fd : {out_, err_}) {
+      for (;;) {
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n <= 0) break;
+        (fd == out_ ? t_.out : t_.err).append(buf, static_cast<std::size_t>(n));
+      }
+    }
+  }
+
+  template <typename Pred>
+  bool WatchUntil(Pred pred, Millis deadline) {
+    return reap_testing::PollUntil(
+        [&] {
+          Observe();
+          return pred();
+        },
+        deadline);
+  }
+
+  pid_t CommandPid() const { return t_.command ? t_.command->pid : 0; }
+
+  // Processes below the suite other than G and C.
+  std::vector<pid_t> OthersLeft() const {
+    std::vector<pid_t> out;
+    for (pid_t x : Descendants(getpid())) {
+      if (x != t_.caller && x != CommandPid()) out.push_back(x);
+    }
+    return out;
+  }
+
+  void Inspect(pid_t cpid) {
+    WatchUntil(
+        [&] {
+          auto a = reap::ReadCmdline(cpid);
+          if (a.ok()) t_.cmdline = a.value();
+          return !t_.cmdline.empty() || t_.command_gone;
+        },
+        kSettleDeadline);
+    for (int fd = 0; fd < 3; ++fd) {
+      char buf[4096];
+      std::string link = "/proc/" + std::to_string(cpid) + "/fd/" + std::to_string(fd);
+      ssize_t n = readlink(link.c_str(), buf, sizeof buf);
+      t_.stdio_targets.push_back(n < 0 ? "(closed)" : std::string(buf, static_cast<std::size_t>(n)));
+    }
+  }
+
+  void Act() {
+    if (spec_.after == After::kKillGroup) kill(-t_.caller, SIGKILL);
+    if (spec_.after == After::kHangupSession) {
+      for (pid_t x : Descendants(getpid())) {
+        auto st = reap::ReadProcStat(x);
+        if (st.ok() && st->session == t_.caller) kill(x, SIGHUP);
+      }
+    }
+  }
+
+  bool Fail(std::string why) {
+    t_.error = std::move(why);
+    return false;
+  }
+
+  // Release G, then end everything that is left (bounded).
+  void CleanUp() {
+    if (shared_ != nullptr) shared_->release.store(1);
+    auto end = Clock::now() + kCleanupDeadline;
+    for (;;) {
+      reaps_.Collect();
+      auto left = Descendants(getpid());
+      if (left.empty() || Clock::now() > end) break;
+      bool caller_may_exit = Clock::now() < end - Millis(5000);
+      for (pid_t x : left) {
+        if (x == t_.caller && caller_may_exit && Running(x)) continue;  // exits on release
+        kill(x, SIGKILL);
+      }
+      reap_testing::PollReaping(
+          &reaps_, [&] { return !Running(t_.caller); }, Millis(50));
+    }
+    if (out_ >= 0) close(out_);
+    if (err_ >= 0) close(err_);
+    if (shared_ != nullptr) munmap(shared_, sizeof(SharedPage));
+    if (!dir_.empty()) {
+      for (const char* f : {"/report", "/detacher.pid", "/not-a-program"}) unlink((dir_ + f).c_str());
+      rmdir(dir_.c_str());  // a detacher that wrote elsewhere in it leaves it
+    }
   }
 
   const Description& d_;
   const SuiteOptions& o_;
+  const TrialSpec spec_;
+  Trial t_;
+  Reaps reaps_;
+  std::string dir_, report_, pidfile_;
+  std::vector<std::string> argv_;
+  SharedPage* shared_ = nullptr;
+  int out_ = -1, err_ = -1;
+  std::optional<Clock::time_point> zombie_since_;
+  std::map<pid_t, Clock::time_point> detacher_zombies_;
 };
 
-std::string Fds(const std::vector<int>& fds) {
-  std::string s;
-  for (int fd : fds) s += (s.empty() ? "" : ",") + std::to_string(fd);
-  return s;
+Trial RunTrial(const Description& d, const SuiteOptions& o, const TrialSpec& spec) {
+  TrialRun run(d, o, spec);
+  return run.Go();
+}
+
+std::string DetacherRole(const Trial& t, pid_t pid) {
+  if (pid == 0) return "a process the suite never saw";
+  const char* role = pid == t.detacher ? " (the detacher)"
+                     : pid == t.caller ? " (the caller)"
+                                       : " (an intermediate)";
+  return "pid " + std::to_string(pid) + role;
 }
 
 // The one-line reason when a trial could not even show a command.
 std::optional<std::string> NoCommand(const Trial& t) {
   if (!t.error.empty()) return "harness: " + t.error;
   if (t.command) return std::nullopt;
-  std::string why = "the command never ran";
-  if (t.exit_status > 0) {
-    why += " (detacher wait status " + std::to_string(t.exit_status) + ")";
-  }
+  if (!t.exited) return "the detacher did not exit within " + Ms(kDetacherDeadline) + " and no command ran";
+  std::string why = "the command never ran (detacher: " + DescribeWaitStatus(t.exit_status) + ")";
   std::string err = t.err.substr(0, t.err.find('\n'));
   if (!err.empty()) why += ": " + err;
   return why;
 }
 
+struct Outcome {
+  Status status;
+  std::string reason;
+};
+Outcome Pass(std::string r) { return {Status::kPass, std::move(r)}; }
+Outcome Fail(std::string r) { return {Status::kFail, std::move(r)}; }
+Outcome PassUnless(const std::optional<std::string>& failure, std::string ok) {
+  return failure ? Fail(*failure) : Pass(std::move(ok));
+}
+
+// The properties, each a method; the table in Run() gives their order.
+class Suite {
+ public:
+  Suite(const Description& d, const SuiteOptions& o) : d_(d), o_(o), rng_(o.seed) {}
+
+  std::vector<Verdict> Run() {
+    using Check = Outcome (Suite::*)();
+    static const std::pair<const char*, Check> kTable[] = {
+        {"exec-failure", &Suite::ExecFailure},       {"argv-literal", &Suite::ArgvLiteral},
+        {"new-session", &Suite::NewSession},         {"reparented", &Suite::Reparented},
+        {"prompt-adoption", &Suite::PromptAdoption}, {"survives-group-kill", &Suite::SurvivesGroupKill},
+        {"survives-hangup", &Suite::SurvivesHangup}, {"safe-at-return", &Suite::SafeAtReturn},
+        {"quick-exit", &Suite::QuickExit},           {"clean-signals", &Suite::CleanSignals},
+        {"no-leaked-fds", &Suite::NoLeakedFds},      {"stdio-detached", &Suite::StdioDetached},
+        {"no-intermediate", &Suite::NoIntermediate}, {"pid-accurate", &Suite::PidAccurate},
+        {"random-faults", &Suite::RandomFaults},
+    };
+    std::vector<std::string> names;
+    for (const auto& row : kTable) names.emplace_back(row.first);
+    if (names != PropertyNames()) {  // description files name properties
+      std::fprintf(stderr, "reaper-conformance: internal error: property table and PropertyNames() differ\n");
+      std::abort();
+    }
+    std::vector<Verdict> out;
+    for (const auto& [name, check] : kTable) {
+      auto start = Clock::now();
+      Outcome r = (this->*check)();
+      Verdict v{name, r.status, r.reason, std::chrono::duration<double>(Clock::now() - start).count()};
+      if (d_.unclaimed.count(name) && v.status != Status::kSkip) {
+        v.reason = "not claimed (would be " + std::string(StatusName(v.status)) +
+                   (v.reason.empty() ? "" : ": " + v.reason) + ")";
+        v.status = Status::kSkip;
+      }
+      if (o_.on_verdict) o_.on_verdict(v);
+      out.push_back(std::move(v));
+    }
+    return out;
+  }
+
+ private:
+  bool Claims(const char* p) const { return d_.unclaimed.count(p) == 0; }
+  bool ReportsPid() const { return d_.pid != PidSource::kAdopted; }
+  Trial Run(const TrialSpec& s) { return RunTrial(d_, o_, s); }
+
+  // A plain run, observed in every way that does not disturb it; shared by
+  // the properties that only look.
+  const Trial& Base() {
+    if (!base_) base_ = Run({});
+    return *base_;
+  }
+
+  Outcome ExecFailure() {
+    struct Case {
+      Program program;
+      const char* what;
+      const char* tag;
+    };
+    const Case cases[] = {
+        {Program::kMissingPath, "a nonexistent path", "missing path"},
+        {Program::kMissingBare, "a bare name not on PATH", "bare name not on PATH"},
+        {Program::kNotAProgram, "a file that is executable but no program (ENOEXEC)", "ENOEXEC"},
+    };
+    std::string ok;
+    for (const Case& c : cases) {
+      TrialSpec spec;
+      spec.program = c.program;
+      Trial t = Run(spec);
+      if (!t.error.empty()) return Fail("harness: " + t.error);
+      if (!t.exited)
+        return Fail("the detacher did not exit within " + Ms(kDetacherDeadline) + " for " + c.what);
+      if (t.exit_status == 0) return Fail("reported success (exit 0) for " + std::string(c.what));
+      if (t.reported && ReportsPid()) {
+        return Fail("reported pid " + std::to_string(*t.reported) + " for " + c.what);
+      }
+      if (!t.lingering.empty()) {
+        return Fail("a process of the failed attempt was left behind (" + std::string(c.what) + ")");
+      }
+      ok += std::string(ok.empty() ? "" : "; ") + c.tag + ": " + DescribeWaitStatus(t.exit_status);
+    }
+    return Pass(ok);
+  }
+
+  Outcome ArgvLiteral() {
+    TrialSpec spec;
+    std::string marker = reap_testing::TempDir() + "/ran";
+    spec.payload = {"two words",
+                    "'single'",
+                    "\"double\"",
+                    "semi;touch " + marker,
+                    "$(touch " + marker + ")",
+                    "`touch " + marker + "`",
+                    "line1\nline2",
+                    "*",
+                    "$HOME",
+                    ""};
+    Trial t = Run(spec);
+    std::optional<std::string> f = NoCommand(t);
+    if (!f) {
+      auto it = std::find(t.cmdline.begin(), t.cmdline.end(), "--");
+      std::vector<std::string> got(it == t.cmdline.end() ? t.cmdline.end() : it + 1, t.cmdline.end());
+      if (Exists(marker)) {
+        f = "the arguments were interpreted: an injected command ran";
+      } else if (got != spec.payload) {
+        f = "arguments were changed on the way (got " + std::to_string(got.size()) + " of " +
+            std::to_string(spec.payload.size()) + " intact)";
+      }
+    }
+    unlink(marker.c_str());
+    rmdir(marker.substr(0, marker.rfind('/')).c_str());
+    return PassUnless(f, "spaces, quotes, ; $() ` newline * $HOME and an empty argument arrive literally");
+  }
+
+  Outcome NewSession() {
+    const Trial& t = Base();
+    std::optional<std::string> f = NoCommand(t);
+    const auto& c = t.command;
+    if (!f) {
+      if (c->sid == t.caller)
+        f = "the command stays in the caller's session";
+      else if (c->pgid == t.caller)
+        f = "the command stays in the caller's process group";
+      else if (c->tty != 0)
+        f = "the command has a controlling terminal";
+    }
+    return PassUnless(
+        f, c ? "sid " + std::to_string(c->sid) + (c->sid == c->pid ? " (leads it)" : " (does not lead it)")
+             : "");
+  }
+
+  Outcome Reparented() {
+    const Trial& t = Base();
+    std::optional<std::string> f = NoCommand(t);
+    if (!f && !t.adopted_at) {
+      f = "the command's parent stays " + DetacherRole(t, t.foreign_parent) + ", not the adopter";
+    }
+    return PassUnless(f, "adopted by the subreaper once the detacher was done");
+  }
+
+  Outcome PromptAdoption() {
+    const Trial& t = Base();
+    std::optional<std::string> f = NoCommand(t);
+    const char* when = ReportsPid() ? "its PID was reported" : "the detacher returned";
+    if (!f && t.foreign_at && *t.foreign_at - t.known_at > kPromptAdoption) {
+      f = "the command was still the child of " + DetacherRole(t, t.foreign_parent) + " " +
+          Ms(*t.foreign_at - t.known_at) + " after " + when;
+    }
+    if (!f && !t.adopted_at)
+      f = "the command was never adopted (its parent stays " + DetacherRole(t, t.foreign_parent) + ")";
+    std::string ok = "adopted within " + Ms(kPromptAdoption) + " of the moment " + when;
+    return PassUnless(f, ok);
+  }
+
+  Outcome Survives(After after, const std::string& what) {
+    TrialSpec spec;
+    spec.after = after;
+    Trial t = Run(spec);
+    std::optional<std::string> f = NoCommand(t);
+    if (!f && !t.command_alive) f = what + " killed the command";
+    return PassUnless(f, what + " after the command reported");
+  }
+  Outcome SurvivesGroupKill() { return Survives(After::kKillGroup, "SIGKILL to the caller's process group"); }
+  Outcome SurvivesHangup() {
+    return Survives(After::kHangupSession, "SIGHUP to every process of the caller's session");
+  }
+
+  Outcome SafeAtReturn() {
+    struct Kind {
+      AtReturn action;
+      const char* what;
+      int survived = 0;
+      std::string first_loss;
+    };
+    Kind kinds[] = {{AtReturn::kKillGroup, "caller's group SIGKILLed", 0, ""},
+                    {AtReturn::kHangupSession, "caller's session hung up", 0, ""}};
+    int schedule = 0;
+    for (Kind& k : kinds) {
+      for (int i = 0; i < o_.trials; ++i) {
+        TrialSpec spec;
+        spec.at_return = k.action;
+        spec.settle = false;
+        Trial t = Run(spec);
+        if (!t.error.empty()) return Fail("harness: " + t.error);
+        std::optional<std::string> lost = NoCommand(t);
+        if (!t.command && t.exited && t.exit_status == 0) {
+          lost = "exit 0, but the command never started: it was still in the caller's group or session";
+        } else if (!lost && !t.command_alive) {
+          lost = "the command died";
+        }
+        schedule = t.schedule;
+        if (!lost)
+          ++k.survived;
+        else if (k.first_loss.empty())
+          k.first_loss = *lost;
+      }
+    }
+    std::string counts;
+    for (const Kind& k : kinds) {
+      counts += std::string(counts.empty() ? "" : ", ") + "survived " + std::to_string(k.survived) + " of " +
+                std::to_string(o_.trials) + " with the " + k.what + " as the detacher returned";
+    }
+    counts += schedule == kRealTimeCaller
+                  ? " (caller on one CPU, real-time)"
+                  : " (caller on one CPU, detacher SCHED_IDLE: real-time priority not permitted)";
+    for (const Kind& k : kinds) {
+      if (k.survived < o_.trials) return Fail(counts + "; first loss: " + k.first_loss);
+    }
+    return Pass(counts);
+  }
+
+  Outcome QuickExit() {
+    std::uniform_int_distribution<long> delay(0, 20);
+    std::string delays;
+    for (int i = 0; i < 6; ++i) {
+      TrialSpec spec;
+      spec.linger_ms = i < 2 ? 0 : delay(rng_);
+      Trial t = Run(spec);
+      std::string what = "command exiting after " + std::to_string(spec.linger_ms) + " ms: ";
+      if (auto f = NoCommand(t)) return Fail(what + *f);
+      if (t.exit_status != 0) {
+        return Fail(what + "the detacher reported failure (" + DescribeWaitStatus(t.exit_status) +
+                    ") for a command that started");
+      }
+      if (ReportsPid() && Claims("pid-accurate") && (!t.reported || *t.reported != t.command->pid)) {
+        return Fail(what + (t.reported ? "reported pid " + std::to_string(*t.reported) : "no PID reported") +
+                    " but the command was " + std::to_string(t.command->pid));
+      }
+      if (t.zombie_hold > kZombieHold) {
+        return Fail(what + DetacherRole(t, t.zombie_holder) + " held it as a zombie for " +
+                    Ms(t.zombie_hold) + (t.command_gone ? "" : " (and still did)"));
+      }
+      delays += std::string(delays.empty() ? "" : ",") + std::to_string(spec.linger_ms);
+    }
+    return Pass("exits after " + delays + " ms: no zombie held by anyone but the adopter for " +
+                Ms(kZombieHold) + ", PID exact");
+  }
+
+  Outcome CleanSignals() {
+    const Trial& t = Base();
+    std::optional<std::string> f = NoCommand(t);
+    if (!f && (t.command->sigign != 0 || t.command->sigblk != 0)) {
+      std::string what;
+      if (t.command->sigign) what = DescribeSignalMask(t.command->sigign) + " ignored";
+      if (t.command->sigblk) {
+        what += (what.empty() ? "" : ", ") + DescribeSignalMask(t.command->sigblk) + " blocked";
+      }
+      f = "starts with " + what;
+    }
+    std::string caller;
+    for (int sig : kCallerIgnores) caller += SignalName(sig) + " ";
+    return PassUnless(f, "no ignored, no blocked signal (the caller ignored " + caller + "and blocked " +
+                             SignalName(kCallerBlocks) + ")");
+  }
+
+  Outcome NoLeakedFds() {
+    const Trial& t = Base();
+    std::optional<std::string> f = NoCommand(t);
+    const auto& extras = CallerExtraFds();
+    if (!f) {
+      std::vector<int> from_caller, other;
+      for (int fd : t.command->fds) {
+        if (fd <= 2) continue;
+        (std::count(extras.begin(), extras.end(), fd) ? from_caller : other).push_back(fd);
+      }
+      if (!from_caller.empty()) {
+        f = "the command holds the caller's fds " + Join(from_caller) + " (of " + Join(extras) + ")";
+      }
+      if (!other.empty()) {
+        f = (f ? *f + " and" : std::string("the command holds")) + " fds " + Join(other) +
+            " that the caller did not have";
+      }
+    }
+    return PassUnless(f, "only 0,1,2 although the caller had inheritable fds " + Join(extras));
+  }
+
+  Outcome StdioDetached() {
+    const Trial& t = Base();
+    std::optional<std::string> f = NoCommand(t);
+    if (!f) {
+      for (int fd = 0; fd < 3 && !f; ++fd) {
+        const std::string& target = t.stdio_targets[static_cast<std::size_t>(fd)];
+        if (target.rfind("pipe:", 0) == 0 || target.rfind("/dev/pts", 0) == 0 ||
+            target.rfind("/dev/tty", 0) == 0) {
+          f = "fd " + std::to_string(fd) + " is the caller's " + target +
+              " (a $(...) capture would never end)";
+        }
+      }
+    }
+    return PassUnless(f, t.stdio_targets.empty() ? "" : "0,1,2 on " + t.stdio_targets[0]);
+  }
+
+  Outcome NoIntermediate() {
+    const Trial& t = Base();
+    std::optional<std::string> f = NoCommand(t);
+    if (!f && t.zombie_seen) f = "the detacher held a zombie child (an intermediate it never reaped)";
+    if (!f && !t.lingering.empty()) {
+      f = "process " + std::to_string(t.lingering[0]) + " (an intermediate) outlived the detacher";
+    }
+    return PassUnless(f, "no zombie or lingering intermediate");
+  }
+
+  Outcome PidAccurate() {
+    if (!ReportsPid()) return {Status::kSkip, "the detacher reports no PID"};
+    const Trial& t = Base();
+    std::optional<std::string> f = NoCommand(t);
+    if (!f && !t.reported) f = "no PID was reported";
+    if (!f && *t.reported != t.command->pid) {
+      f = "reported pid " + std::to_string(*t.reported) + " but the command is pid " +
+          std::to_string(t.command->pid);
+    }
+    return PassUnless(f, "the reported PID is the command's own");
+  }
+
+  Outcome RandomFaults() {
+    std::mt19937 rng(o_.seed);
+    for (int round = 0; round < o_.rounds; ++round) {
+      TrialSpec spec;
+      spec.after = After::kRandomFault;
+      spec.settle = false;
+      spec.fault_delay_us = static_cast<int>(rng() % 3000);
+      const int sigs[] = {SIGKILL, SIGTERM, SIGHUP};
+      spec.fault_signal = sigs[rng() % 3];
+      spec.fault_on_caller = rng() % 2 == 0;
+      Trial t = Run(spec);
+      std::string what = std::string(spec.fault_on_caller ? "caller" : "detacher") + " got " +
+                         SignalName(spec.fault_signal) + " after " + std::to_string(spec.fault_delay_us) +
+                         " us: ";
+      if (!t.error.empty()) return Fail(what + "harness: " + t.error);
+      if (t.command && !t.command_alive) return Fail(what + "the command died");
+      if (t.command && Claims("new-session") && t.command->sid == t.caller) {
+        return Fail(what + "the command stayed in the caller's session");
+      }
+      bool success = t.exit_status == 0 && t.reported && ReportsPid();
+      if (t.command && success && Claims("pid-accurate") && *t.reported != t.command->pid) {
+        return Fail(what + "reported pid " + std::to_string(*t.reported) + " but the command is " +
+                    std::to_string(t.command->pid));
+      }
+      if (!t.command && success)
+        return Fail(what + "reported pid " + std::to_string(*t.reported) + " but no command ran");
+    }
+    return Pass(std::to_string(o_.rounds) + " rounds (seed " + std::to_string(o_.seed) + ")");
+  }
+
+  const Description& d_;
+  const SuiteOptions& o_;
+  std::mt19937 rng_;
+  std::optional<Trial> base_;
+};
+
 }  // namespace
+
+const std::vector<int>& CallerExtraFds() {
+  static const std::vector<int> fds = {7, 8, 9, 20, 1000};
+  return fds;
+}
 
 const char* StatusName(Status s) {
   switch (s) {
-    case Status::kPass: return "PASS";
-    case Status::kFail: return "FAIL";
-    case Status::kSkip: return "SKIP";
+    case Status::kPass:
+      return "PASS";
+    case Status::kFail:
+      return "FAIL";
+    case Status::kSkip:
+      return "SKIP";
   }
   return "?";
 }
@@ -342,157 +986,55 @@ bool AnyFailure(const std::vector<Verdict>& v) {
   return std::any_of(v.begin(), v.end(), [](const Verdict& x) { return x.status == Status::kFail; });
 }
 
+std::string SignalName(int sig) {
+  const char* abbrev = sigabbrev_np(sig);
+  if (abbrev != nullptr) return std::string("SIG") + abbrev;
+  if (sig >= SIGRTMIN && sig <= SIGRTMAX) return "SIGRTMIN+" + std::to_string(sig - SIGRTMIN);
+  return "signal " + std::to_string(sig);  // glibc's own 32 and 33
+}
+
+std::string DescribeWaitStatus(int status) {
+  if (status < 0) return "unknown";
+  if (WIFEXITED(status)) return "exit " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) return "killed by " + SignalName(WTERMSIG(status));
+  return "wait status " + std::to_string(status);
+}
+
+std::string DescribeSignalMask(unsigned long long mask) {
+  std::string s;
+  for (int sig = 1; sig <= 64; ++sig) {
+    if (mask & (1ull << (sig - 1))) s += (s.empty() ? "" : " ") + SignalName(sig);
+  }
+  return s;
+}
+
+std::string CheckRunnable(const Description& d, const SuiteOptions& o) {
+  CommandSpec c;
+  c.program = c.abs_program = o.probe;
+  c.args = o.probe_args;
+  c.pidfile = "/tmp/x.pid";
+  auto argv = Expand(d, c, o.defines);
+  if (!argv.ok()) return argv.error().what;
+  const std::string& program = argv->front();
+  if (program.find('/') != std::string::npos) {
+    if (access(program.c_str(), X_OK) != 0) return "program " + program + ": " + strerror(errno);
+    return "";
+  }
+  const char* path = getenv("PATH");
+  std::string dirs = path ? path : "/usr/bin:/bin";
+  for (std::size_t b = 0; b <= dirs.size();) {
+    std::size_t e = dirs.find(':', b);
+    if (e == std::string::npos) e = dirs.size();
+    std::string dir = e == b ? "." : dirs.substr(b, e - b);
+    if (access((dir + "/" + program).c_str(), X_OK) == 0) return "";
+    b = e + 1;
+  }
+  return "program " + program + ": not found on PATH";
+}
+
 std::vector<Verdict> RunSuite(const Description& d, const SuiteOptions& o) {
-  Runner runner(d, o);
-  std::vector<Verdict> out;
-  auto verdict = [&](const std::string& p, Status s, std::string reason) {
-    if (d.unclaimed.count(p)) {
-      out.push_back({p, Status::kSkip, "not claimed (would be " + std::string(StatusName(s)) +
-                                           (reason.empty() ? "" : ": " + reason) + ")"});
-    } else {
-      out.push_back({p, s, std::move(reason)});
-    }
-  };
-  auto pass_if = [&](const std::string& p, std::optional<std::string> failure, const std::string& ok) {
-    if (failure) verdict(p, Status::kFail, *failure);
-    else verdict(p, Status::kPass, ok);
-  };
-
-  // A plain run, observed in every way that does not disturb it.
-  Trial base = runner.Run({});
-  const auto& c = base.command;
-
-  {  // exec-failure: a missing program, and one that exists but is no program
-    std::optional<std::string> f;
-    std::string ok;
-    for (bool missing : {true, false}) {
-      TrialSpec spec;
-      spec.nonexistent = missing;
-      spec.not_a_program = !missing;
-      Trial t = runner.Run(spec);
-      std::string what = missing ? "a nonexistent command" : "a file that is executable but no program (ENOEXEC)";
-      if (!t.error.empty()) f = "harness: " + t.error;
-      else if (t.exit_status == 0) f = "reported success (exit 0) for " + what;
-      else if (t.reported && d.pid != PidSource::kAdopted) f = "reported pid " + std::to_string(*t.reported) + " for " + what;
-      else if (!t.lingering.empty()) f = "a process of the failed attempt was left behind (" + what + ")";
-      if (f) break;
-      ok += std::string(ok.empty() ? "" : "; ") + (missing ? "missing" : "ENOEXEC") + ": wait status " +
-            std::to_string(t.exit_status);
-    }
-    pass_if("exec-failure", f, ok);
-  }
-  {  // argv-literal
-    TrialSpec spec;
-    std::string marker = reap_testing::TempDir() + "/ran";
-    spec.payload = {"two words", "'single'", "\"double\"", "semi;touch " + marker,
-                    "$(touch " + marker + ")", "`touch " + marker + "`", "line1\nline2", "*", "$HOME", ""};
-    Trial t = runner.Run(spec);
-    std::optional<std::string> f = NoCommand(t);
-    if (!f) {
-      auto it = std::find(t.cmdline.begin(), t.cmdline.end(), "--");
-      std::vector<std::string> got(it == t.cmdline.end() ? t.cmdline.end() : it + 1, t.cmdline.end());
-      if (Exists(marker)) f = "the arguments were interpreted: an injected command ran";
-      else if (got != spec.payload) f = "arguments were changed on the way (got " + std::to_string(got.size()) + " of " + std::to_string(spec.payload.size()) + " intact)";
-    }
-    pass_if("argv-literal", f, "spaces, quotes, ; $() ` newline * $HOME and an empty argument arrive literally");
-  }
-  {  // new-session
-    std::optional<std::string> f = NoCommand(base);
-    if (!f) {
-      if (c->sid == base.caller) f = "the command stays in the caller's session";
-      else if (c->pgid == base.caller) f = "the command stays in the caller's process group";
-      else if (c->tty != 0) f = "the command has a controlling terminal";
-    }
-    pass_if("new-session", f, c ? "sid " + std::to_string(c->sid) + (c->sid == c->pid ? " (leads it)" : " (does not lead it)") : "");
-  }
-  {  // reparented
-    std::optional<std::string> f = NoCommand(base);
-    if (!f && !base.reparented) {
-      f = "the command's parent stays pid " + std::to_string(c->ppid) + ", not the adopter";
-    }
-    pass_if("reparented", f, "adopted by the subreaper once the detacher was done");
-  }
-  // survives-group-kill, survives-hangup: act on the caller after the detach.
-  auto survives = [&](const char* property, Action action, const std::string& what) {
-    TrialSpec spec;
-    spec.action = action;
-    Trial t = runner.Run(spec);
-    std::optional<std::string> f = NoCommand(t);
-    if (!f && !t.command_alive) f = what + " killed the command";
-    pass_if(property, f, what);
-  };
-  survives("survives-group-kill", Action::kKillGroup, "SIGKILL to the caller's process group");
-  survives("survives-hangup", Action::kHangupSession, "SIGHUP to every process of the caller's session");
-  {  // clean-signals
-    std::optional<std::string> f = NoCommand(base);
-    if (!f && (c->sigign != 0 || c->sigblk != 0)) {
-      char buf[96];
-      snprintf(buf, sizeof buf, "starts with SigIgn=%llx SigBlk=%llx",
-               static_cast<unsigned long long>(c->sigign), static_cast<unsigned long long>(c->sigblk));
-      f = buf;
-    }
-    pass_if("clean-signals", f, "no ignored, no blocked signal (the caller ignored INT QUIT PIPE, blocked USR2)");
-  }
-  {  // no-leaked-fds
-    std::optional<std::string> f = NoCommand(base);
-    if (!f && c->fds != std::vector<int>{0, 1, 2}) f = "the command holds fds " + Fds(c->fds) + " (the caller had 3 inheritable extras)";
-    pass_if("no-leaked-fds", f, "only 0,1,2 although the caller had inheritable extras");
-  }
-  {  // stdio-detached
-    std::optional<std::string> f = NoCommand(base);
-    if (!f) {
-      for (int fd = 0; fd < 3 && !f; ++fd) {
-        const std::string& target = base.stdio_targets[static_cast<std::size_t>(fd)];
-        if (target.rfind("pipe:", 0) == 0 || target.rfind("/dev/pts", 0) == 0 || target.rfind("/dev/tty", 0) == 0) {
-          f = "fd " + std::to_string(fd) + " is the caller's " + target + " (a $(...) capture would never end)";
-        }
-      }
-    }
-    pass_if("stdio-detached", f, base.stdio_targets.empty() ? "" : "0,1,2 on " + base.stdio_targets[0]);
-  }
-  {  // no-intermediate
-    std::optional<std::string> f = NoCommand(base);
-    if (!f && base.zombie_seen) f = "the detacher held a zombie child (an intermediate it never reaped)";
-    if (!f && !base.lingering.empty()) f = "process " + std::to_string(base.lingering[0]) + " (an intermediate) outlived the detacher";
-    pass_if("no-intermediate", f, "no zombie or lingering intermediate");
-  }
-  {  // pid-accurate
-    if (d.pid == PidSource::kAdopted) {
-      verdict("pid-accurate", Status::kSkip, "the detacher reports no PID");
-    } else {
-      std::optional<std::string> f = NoCommand(base);
-      if (!f && !base.reported) f = "no PID was reported";
-      if (!f && *base.reported != c->pid) f = "reported pid " + std::to_string(*base.reported) + " but the command is pid " + std::to_string(c->pid);
-      pass_if("pid-accurate", f, "the reported PID is the command's own");
-    }
-  }
-  {  // random-faults
-    std::mt19937 rng(o.seed);
-    std::optional<std::string> f;
-    int rounds = 0;
-    for (; rounds < o.rounds && !f; ++rounds) {
-      TrialSpec spec;
-      spec.action = Action::kRandomFault;
-      spec.fault_delay_us = static_cast<int>(rng() % 3000);
-      const int sigs[] = {SIGKILL, SIGTERM, SIGHUP};
-      spec.fault_signal = sigs[rng() % 3];
-      spec.fault_on_caller = rng() % 2 == 0;
-      Trial t = runner.Run(spec);
-      std::string what = std::string(spec.fault_on_caller ? "caller" : "detacher") + " got signal " +
-                         std::to_string(spec.fault_signal) + " after " + std::to_string(spec.fault_delay_us) + " us: ";
-      if (!t.error.empty()) f = what + "harness: " + t.error;
-      else if (t.command && !t.command_alive) f = what + "the command died";
-      else if (t.command && !d.unclaimed.count("new-session") && t.command->sid == t.caller) f = what + "the command stayed in the caller's session";
-      else if (t.command && t.exit_status == 0 && t.reported && d.pid != PidSource::kAdopted &&
-               !d.unclaimed.count("pid-accurate") && *t.reported != t.command->pid) {
-        f = what + "reported pid " + std::to_string(*t.reported) + " but the command is " + std::to_string(t.command->pid);
-      } else if (!t.command && t.exit_status == 0 && d.pid != PidSource::kAdopted && t.reported) {
-        f = what + "reported pid " + std::to_string(*t.reported) + " but no command ran";
-      }
-    }
-    pass_if("random-faults", f, std::to_string(rounds) + " rounds (seed " + std::to_string(o.seed) + ")");
-  }
-  return out;
+  Suite suite(d, o);
+  return suite.Run();
 }
 
 }  // namespace reap_conformance

@@ -17,6 +17,19 @@
 //   via-sh                 joins the arguments into a `sh -c` string
 //   lingering-intermediate the intermediate stays alive
 //   inherit-stdout         the command keeps the caller's stdout
+//   leak-high-fd           closes inherited descriptors below 20 only (as
+//                          if only 0-16 had been marked close-on-exec)
+//   setpgid-only           a new process group instead of a new session
+//   supervisor             the intermediate stays, waiting for the command
+//   bare-unchecked         for a bare program name, reports the PID without
+//                          waiting for the exec
+//   return-early           one fork; prints the PID at once, while the
+//                          command is still busy (5 ms) before its setsid
+//   parent-lingers         one fork; prints the PID after the exec, then
+//                          stays the command's parent for 1.5 s
+//   slow-intermediate      the intermediate exits 200 ms after the exec (the
+//                          caller waits for it): a command that exits at once
+//                          is its zombie meanwhile
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -60,9 +73,10 @@ bool ReadFull(int fd, void* buf, size_t n) {
   if (!Flaw("inherit-stdout")) dup2(null, 1);
   dup2(null, 2);
   if (!Flaw("leak-fd")) {
-    for (int fd = 3; fd < 1024; ++fd) {
-      if (fd != report) close(fd);
-    }
+    unsigned end = Flaw("leak-high-fd") ? 19u : ~0u;
+    unsigned keep = static_cast<unsigned>(report);
+    if (keep > 3) syscall(SYS_close_range, 3u, keep - 1, 0u);
+    if (keep < end) syscall(SYS_close_range, keep + 1, end, 0u);
   }
   if (Flaw("via-sh")) {
     std::string line;
@@ -79,6 +93,35 @@ bool ReadFull(int fd, void* buf, size_t n) {
   _exit(127);
 }
 
+// One fork: the command is the caller's child until the caller exits.
+int OneFork(char** cmd) {
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) != 0) return 1;
+  pid_t c = fork();
+  if (c < 0) return 1;
+  if (c == 0) {
+    close(p[0]);
+    if (Flaw("return-early")) usleep(5000);  // work before setsid
+    setsid();
+    Command(cmd, p[1]);
+  }
+  close(p[1]);
+  if (Flaw("return-early")) {
+    std::printf("%d\n", c);
+    return 0;
+  }
+  int exec_errno = 0;
+  if (ReadFull(p[0], &exec_errno, sizeof exec_errno)) {
+    std::fprintf(stderr, "zoo: exec %s: %s\n", cmd[0], std::strerror(exec_errno));
+    waitpid(c, nullptr, 0);
+    return exec_errno == ENOENT ? 127 : 126;
+  }
+  std::printf("%d\n", c);
+  std::fflush(stdout);
+  usleep(1500 * 1000);  // parent-lingers: a caller that lives on
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -93,28 +136,34 @@ int main(int argc, char** argv) {
     return 2;
   }
   char** cmd = argv + i;
+  if (Flaw("return-early") || Flaw("parent-lingers")) return OneFork(cmd);
+  bool unchecked = Flaw("bare-unchecked") && std::strchr(cmd[0], '/') == nullptr;
   int p[2];
   if (pipe2(p, O_CLOEXEC) != 0) return 1;
   pid_t intermediate = fork();
   if (intermediate < 0) return 1;
   if (intermediate == 0) {
     close(p[0]);
-    if (!Flaw("no-setsid")) setsid();
+    if (Flaw("setpgid-only")) {
+      setpgid(0, 0);
+    } else if (!Flaw("no-setsid")) {
+      setsid();
+    }
     pid_t c = fork();
     if (c == 0) Command(cmd, p[1]);
     pid_t report = Flaw("report-intermediate") ? getpid() : c;
     ssize_t w = write(p[1], &report, sizeof report);
     (void)w;
-    if (Flaw("lingering-intermediate")) {
-      close(p[1]);
-      sleep(30);
-    }
+    close(p[1]);
+    if (Flaw("lingering-intermediate")) sleep(30);
+    if (Flaw("supervisor")) waitpid(c, nullptr, 0);
+    if (Flaw("slow-intermediate")) usleep(200 * 1000);
     _exit(0);
   }
   close(p[1]);
   pid_t pid = 0;
   bool got_pid = ReadFull(p[0], &pid, sizeof pid);
-  if (Flaw("pid-before-exec") && got_pid) {
+  if ((Flaw("pid-before-exec") || unchecked) && got_pid) {
     std::printf("%d\n", pid);
     std::fflush(stdout);
     waitpid(intermediate, nullptr, 0);
@@ -122,7 +171,9 @@ int main(int argc, char** argv) {
   }
   int exec_errno = 0;
   bool failed = ReadFull(p[0], &exec_errno, sizeof exec_errno);
-  if (!Flaw("no-wait") && !Flaw("lingering-intermediate")) waitpid(intermediate, nullptr, 0);
+  if (!Flaw("no-wait") && !Flaw("lingering-intermediate") && !Flaw("supervisor")) {
+    waitpid(intermediate, nullptr, 0);
+  }
   if (!got_pid) {
     std::fprintf(stderr, "zoo: intermediate died\n");
     return 1;
