@@ -1,6 +1,6 @@
 #!/bin/sh
 # The man page renders without warnings and documents exactly the options
-# `reaper --help` shows.
+# `PROGRAM --help` shows (reaper, reaper-conformance).
 set -eu
 reaper="$1"
 page="$2"
@@ -11,11 +11,11 @@ if [ -n "$warnings" ]; then
   exit 1
 fi
 opts() { grep -oE -- '--[a-z][a-z-]*' | sort -u; }
-"$reaper" --help | opts >help.txt
+"$reaper" --help | opts >help.txt  # any program with --help
 # In the man page dashes are escaped: \-\-stdout.
 sed 's/\\-/-/g' "$page" | opts >man.txt
 if ! diff -u help.txt man.txt; then
-  echo "options differ between reaper --help (-) and $page (+)" >&2
+  echo "options differ between $reaper --help (-) and $page (+)" >&2
   exit 1
 fi
 echo "man page OK: $(wc -l <help.txt) options"

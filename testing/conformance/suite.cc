@@ -141,6 +141,7 @@ struct Trial {
   pid_t caller = 0;                        // G: leads the caller's session and group
   pid_t detacher = 0;                      // D
   std::vector<std::string> stdio_targets;  // readlink of C's fds 0..2
+  std::vector<std::string> caller_pipes;   // readlink of D's stdout and stderr pipes
   std::vector<std::string> cmdline;        // C's argv
   bool zombie_seen = false;                // D held a zombie child for kZombieHold
   std::vector<pid_t> lingering;            // processes other than G and C after D exited
@@ -520,12 +521,14 @@ class TrialRun {
           return !t_.cmdline.empty() || t_.command_gone;
         },
         kSettleDeadline);
-    for (int fd = 0; fd < 3; ++fd) {
+    auto target = [](pid_t pid, int fd) {
       char buf[4096];
-      std::string link = "/proc/" + std::to_string(cpid) + "/fd/" + std::to_string(fd);
+      std::string link = "/proc/" + std::to_string(pid) + "/fd/" + std::to_string(fd);
       ssize_t n = readlink(link.c_str(), buf, sizeof buf);
-      t_.stdio_targets.push_back(n < 0 ? "(closed)" : std::string(buf, static_cast<std::size_t>(n)));
-    }
+      return n < 0 ? std::string("(closed)") : std::string(buf, static_cast<std::size_t>(n));
+    };
+    for (int fd = 0; fd < 3; ++fd) t_.stdio_targets.push_back(target(cpid, fd));
+    t_.caller_pipes = {target(getpid(), out_), target(getpid(), err_)};
   }
 
   void Act() {
