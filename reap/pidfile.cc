@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -26,9 +27,31 @@ Result<pid_t> ParsePidfile(std::string_view text) {
   return static_cast<pid_t>(v);
 }
 
-Result<pid_t> ReadPidfile(const std::string& path) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Error{Stage::kNone, errno, path};
+namespace {
+
+// What is at BASE in DIR_FD, without following a symbolic link.
+std::string NotRegular(mode_t mode) {
+  if (S_ISDIR(mode)) return "is a directory";
+  if (S_ISFIFO(mode)) return "is a FIFO";
+  if (S_ISLNK(mode)) return "is a symbolic link";
+  if (S_ISSOCK(mode)) return "is a socket";
+  return "is a device";
+}
+
+// Reads the pidfile BASE in DIR_FD once: O_NONBLOCK so a FIFO planted there
+// cannot hang us, O_NOFOLLOW so a link is not followed, then fstat.
+Result<pid_t> ReadPidfileAt(int dir_fd, const std::string& base, const std::string& path) {
+  int fd = openat(dir_fd, base.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) {
+    int e = errno;
+    if (e == ELOOP) return Error{Stage::kNone, EINVAL, path + ": is a symbolic link, not a pidfile"};
+    return Error{Stage::kNone, e, path};
+  }
+  struct stat st {};
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return Error{Stage::kNone, EINVAL, path + ": " + NotRegular(st.st_mode) + ", not a pidfile"};
+  }
   char buf[64];
   std::string text;
   for (;;) {
@@ -49,61 +72,126 @@ Result<pid_t> ReadPidfile(const std::string& path) {
   return pid;
 }
 
-bool PidfileNamesLiveProcess(const std::string& path) {
-  auto pid = ReadPidfile(path);
-  if (!pid.ok()) return false;
-  auto st = ReadProcStat(pid.value());
+bool IsLive(pid_t pid) {
+  auto st = ReadProcStat(pid);
   return st.ok() && st->state != 'Z' && st->state != 'X';
 }
 
-Result<PidfileWriter> PidfileWriter::Prepare(const std::string& path, bool force) {
-  if (!force && PidfileNamesLiveProcess(path)) {
-    auto pid = ReadPidfile(path);
-    return Error{Stage::kSetup, EEXIST,
-                 path + " names running process " + std::to_string(pid.value()) +
-                     " (use --force to replace it)"};
-  }
-  std::string dir = ".";
-  std::string base = path;
+void SplitPath(const std::string& path, std::string* dir, std::string* base) {
   std::size_t slash = path.rfind('/');
-  if (slash != std::string::npos) {
-    dir = slash == 0 ? "/" : path.substr(0, slash);
-    base = path.substr(slash + 1);
+  if (slash == std::string::npos) {
+    *dir = ".";
+    *base = path;
+  } else {
+    *dir = slash == 0 ? "/" : path.substr(0, slash);
+    *base = path.substr(slash + 1);
   }
+}
+
+constexpr int kLockAttempts = 2000;  // x 5 ms = 10 s
+
+}  // namespace
+
+Result<pid_t> ReadPidfile(const std::string& path) {
+  std::string dir, base;
+  SplitPath(path, &dir, &base);
+  if (base.empty()) return Error{Stage::kNone, EISDIR, path};
+  int dir_fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd < 0) return Error{Stage::kNone, errno, path};
+  auto pid = ReadPidfileAt(dir_fd, base, path);
+  close(dir_fd);
+  return pid;
+}
+
+bool PidfileNamesLiveProcess(const std::string& path) {
+  auto pid = ReadPidfile(path);
+  return pid.ok() && IsLive(pid.value());
+}
+
+Result<PidfileWriter> PidfileWriter::Prepare(const std::string& path, bool force) {
+  std::string dir, base;
+  SplitPath(path, &dir, &base);
   if (base.empty()) return Error{Stage::kSetup, EISDIR, path};
+  int dir_fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd < 0) return Error{Stage::kSetup, errno, path};
+  auto fail = [&](Error e) {
+    close(dir_fd);
+    return e;
+  };
+  // The lock spans the check, the start of the command and the commit.
+  for (int attempt = 0;; ++attempt) {
+    if (flock(dir_fd, LOCK_EX | LOCK_NB) == 0) break;
+    if (errno != EWOULDBLOCK && errno != EINTR) return fail(Error{Stage::kSetup, errno, path + ": lock"});
+    if (attempt == kLockAttempts) {
+      return fail(
+          Error{Stage::kSetup, EWOULDBLOCK, path + ": another writer held its directory's lock for 10 s"});
+    }
+    usleep(5000);
+  }
+  struct stat st {};
+  if (fstatat(dir_fd, base.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+    if (!S_ISREG(st.st_mode)) return fail(Error{Stage::kSetup, EINVAL, path + ": " + NotRegular(st.st_mode)});
+    auto old = ReadPidfileAt(dir_fd, base, path);  // read once: it may vanish
+    if (!force && old.ok() && IsLive(old.value())) {
+      return fail(Error{
+          Stage::kSetup, EEXIST,
+          path + " names running process " + std::to_string(old.value()) + " (use --force to replace it)"});
+    }
+    // In a sticky directory only the owner of the file or of the directory
+    // (or a privileged user) may replace it: find out before the start.
+    struct stat dst {};
+    uid_t me = geteuid();
+    if (fstat(dir_fd, &dst) == 0 && (dst.st_mode & S_ISVTX) && st.st_uid != me && dst.st_uid != me &&
+        me != 0) {
+      return fail(Error{Stage::kSetup, EPERM,
+                        path + ": belongs to uid " + std::to_string(st.st_uid) + " in a sticky directory"});
+    }
+  } else if (errno != ENOENT) {
+    return fail(Error{Stage::kSetup, errno, path});
+  }
   std::string temp = (dir == "/" ? "" : dir) + "/." + base + ".XXXXXX";
   int fd = mkostemp(temp.data(), O_CLOEXEC);
-  if (fd < 0) return Error{Stage::kSetup, errno, path};
+  if (fd < 0) return fail(Error{Stage::kSetup, errno, path});
   fchmod(fd, 0644);
-  return PidfileWriter(path, temp, fd);
+  close(fd);  // reopened by Commit: no fd of ours may reach the command
+  return PidfileWriter(path, temp, dir_fd);
 }
 
 Status PidfileWriter::Commit(pid_t pid) {
   std::string text = std::to_string(pid) + "\n";
+  int fd = open(temp_.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return Error{Stage::kSetup, errno, temp_};
   std::size_t done = 0;
   while (done < text.size()) {
-    ssize_t n = write(fd_, text.data() + done, text.size() - done);
+    ssize_t n = write(fd, text.data() + done, text.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Error{Stage::kSetup, errno, temp_};
+    if (n < 0) {
+      int e = errno;
+      close(fd);
+      return Error{Stage::kSetup, e, temp_};
+    }
     done += static_cast<std::size_t>(n);
   }
-  if (fsync(fd_) != 0) return Error{Stage::kSetup, errno, temp_};
-  close(fd_);
-  fd_ = -1;
+  if (fsync(fd) != 0) {
+    int e = errno;
+    close(fd);
+    return Error{Stage::kSetup, e, temp_};
+  }
+  close(fd);
   if (rename(temp_.c_str(), path_.c_str()) != 0) return Error{Stage::kSetup, errno, path_};
   temp_.clear();
   return OkStatus();
 }
 
 PidfileWriter::PidfileWriter(PidfileWriter&& other) noexcept
-    : path_(std::move(other.path_)), temp_(std::move(other.temp_)), fd_(other.fd_) {
-  other.fd_ = -1;
+    : path_(std::move(other.path_)), temp_(std::move(other.temp_)), dir_fd_(other.dir_fd_) {
+  other.dir_fd_ = -1;
   other.temp_.clear();
 }
 
 PidfileWriter::~PidfileWriter() {
-  if (fd_ >= 0) close(fd_);
   if (!temp_.empty()) unlink(temp_.c_str());
+  if (dir_fd_ >= 0) close(dir_fd_);  // releases the lock
 }
 
 }  // namespace reap

@@ -14,6 +14,8 @@ namespace reap {
 
 // Decimal PID > 0, optionally followed by a single '\n'; nothing else.
 Result<pid_t> ParsePidfile(std::string_view text);
+// Reads a regular file only: never blocks on a FIFO, never follows a
+// symbolic link (EINVAL for anything but a regular file).
 Result<pid_t> ReadPidfile(const std::string& path);
 
 // True when PATH holds a valid PID naming a process that exists and is not a
@@ -21,11 +23,22 @@ Result<pid_t> ReadPidfile(const std::string& path);
 bool PidfileNamesLiveProcess(const std::string& path);
 
 // Two-phase write so a failure never leaves a process without a pidfile or a
-// partial pidfile behind: Prepare before starting the process (checks and
-// creates the temp file), Commit after.
+// partial pidfile behind: Prepare before starting the process (locks, checks
+// and creates the temp file), Commit after.
+//
+// From Prepare until the writer is destroyed it holds an exclusive flock on
+// the pidfile's directory (the pidfile itself is replaced by rename, so its
+// inode cannot carry the lock): of two writers on one path, the second waits
+// (up to 10 s), then sees the first one's live process and fails with EEXIST.
+// While it waits for the command, the writer holds only that one fd, close-
+// on-exec; it holds no fd of the pidfile or the temp file.
 class [[nodiscard]] PidfileWriter {
  public:
-  // Fails with EEXIST when PATH names a live process and !force; with the
+  // Fails with EEXIST when PATH names a live process and !force; with EINVAL
+  // when PATH exists but is not a regular file (a FIFO, a directory, a
+  // symbolic link: never opened, never followed); with EPERM when PATH
+  // belongs to another user in a sticky directory (the rename would fail);
+  // with EWOULDBLOCK when another writer held the lock for 10 s; with the
   // errno of creating the temp file when the directory is not writable.
   static Result<PidfileWriter> Prepare(const std::string& path, bool force);
 
@@ -38,11 +51,11 @@ class [[nodiscard]] PidfileWriter {
   ~PidfileWriter();  // removes the temp file if not committed
 
  private:
-  PidfileWriter(std::string path, std::string temp, int fd)
-      : path_(std::move(path)), temp_(std::move(temp)), fd_(fd) {}
+  PidfileWriter(std::string path, std::string temp, int dir_fd)
+      : path_(std::move(path)), temp_(std::move(temp)), dir_fd_(dir_fd) {}
   std::string path_;
-  std::string temp_;
-  int fd_ = -1;
+  std::string temp_;  // empty once committed
+  int dir_fd_ = -1;   // the locked directory
 };
 
 }  // namespace reap

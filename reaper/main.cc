@@ -1,6 +1,7 @@
 // reaper: the CLI over reap::DetachAsIntermediate. Parses, detaches,
 // prints; no process logic of its own.
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -28,13 +29,54 @@ int Fail(const std::string& line, int code) {
   return code;
 }
 
-// Ends the command we started but cannot hand over. It is still our child
+// Ends the command we started but cannot hand over, with whatever it forked
+// meanwhile: it leads its own process group. It is still our child
 // (DetachAsIntermediate), so its PID cannot have been reused; reap it too.
 void Abandon(const reap::Identity& id) {
+  kill(-id.pid, SIGKILL);
   kill(id.pid, SIGKILL);
   while (waitpid(id.pid, nullptr, 0) < 0 && errno == EINTR) {
   }
 }
+
+// Keeps the descriptor numbers the command is to receive (inherited stdio,
+// --keep-fd) out of reaper's own hands while it prepares: a closed one is
+// held by a placeholder, so the pidfile's lock cannot land on it and reach
+// the command. Released before the detach, which then sees them closed.
+class FdPlaceholders {
+ public:
+  explicit FdPlaceholders(const reap::Command& c) {
+    std::vector<int> wanted = c.keep_fds;
+    for (int fd = 0; fd < 3; ++fd) {
+      if (c.stdio[static_cast<std::size_t>(fd)].mode == reap::Stdio::Mode::kInherit) wanted.push_back(fd);
+    }
+    std::vector<int> closed;
+    for (int fd : wanted) {
+      if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) closed.push_back(fd);
+    }
+    if (closed.empty()) return;
+    int src = open("/dev/null", O_RDONLY | O_CLOEXEC);  // may itself take one
+    if (src < 0) return;
+    bool src_is_placeholder = false;
+    for (int fd : closed) {
+      if (fd == src) {
+        src_is_placeholder = true;
+        held_.push_back(fd);
+      } else if (dup3(src, fd, O_CLOEXEC) == fd) {
+        held_.push_back(fd);
+      }
+    }
+    if (!src_is_placeholder) close(src);
+  }
+  ~FdPlaceholders() { Release(); }
+  void Release() {
+    for (int fd : held_) close(fd);
+    held_.clear();
+  }
+
+ private:
+  std::vector<int> held_;
+};
 
 int Run(const std::vector<std::string>& args) {
   auto parsed = reaper::ParseArgs(args);
@@ -65,11 +107,14 @@ int Run(const std::vector<std::string>& args) {
   // Check the pidfile before anything starts, so a bad one leaves nothing.
   std::optional<reap::PidfileWriter> pidfile;
   if (!o.pidfile.empty()) {
+    FdPlaceholders placeholders(o.command);
     auto w = reap::PidfileWriter::Prepare(o.pidfile, o.force);
     if (!w.ok()) {
       const reap::Error& e = w.error();
       std::string line = "pidfile: " + e.what;
-      if (e.err != 0 && e.err != EEXIST) line += std::string(": ") + std::strerror(e.err);
+      if (e.err != 0 && e.err != EEXIST && e.err != EINVAL && e.err != EPERM) {
+        line += std::string(": ") + std::strerror(e.err);
+      }
       return Fail(line, kExitFailure);
     }
     pidfile.emplace(std::move(w.value()));

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "gtest/gtest.h"
 #include "reap/pidfile.h"
@@ -171,31 +172,34 @@ TEST_P(ReaperBadInputTest, ClearErrorDistinctCodeNothingLeft) {
 INSTANTIATE_TEST_SUITE_P(
     Bad, ReaperBadInputTest,
     ::testing::Values(
-        BadInput{"Nonexistent", {"--", "/nonexistent"}, 127,
+        BadInput{"Nonexistent",
+                 {"--", "/nonexistent"},
+                 127,
                  "reaper: exec: /nonexistent: No such file or directory"},
-        BadInput{"NotInPath", {"reap-no-such-cmd"}, 127,
+        BadInput{"NotInPath",
+                 {"reap-no-such-cmd"},
+                 127,
                  "reaper: resolve: reap-no-such-cmd: No such file or directory"},
         BadInput{"Directory", {"--", "DIR"}, 126, "reaper: exec: "},
         BadInput{"NotExecutable", {"--", "DIR/plain"}, 126, "reaper: exec: "},
         BadInput{"EmptyProgram", {"--", ""}, 2, "reaper: usage: empty command name"},
-        BadInput{"MissingCwd", {"--cwd", "DIR/missing", "true"}, 1,
-                 "reaper: chdir: "},
-        BadInput{"StdoutMissingDir", {"--stdout", "DIR/no/out", "true"}, 1,
-                 "reaper: stdout: "},
-        BadInput{"UnwritablePidfile", {"--pidfile", "DIR/no/such/dir/pid", "true"}, 1,
-                 "reaper: pidfile: "},
+        BadInput{"MissingCwd", {"--cwd", "DIR/missing", "true"}, 1, "reaper: chdir: "},
+        BadInput{"StdoutMissingDir", {"--stdout", "DIR/no/out", "true"}, 1, "reaper: stdout: "},
+        BadInput{"UnwritablePidfile", {"--pidfile", "DIR/no/such/dir/pid", "true"}, 1, "reaper: pidfile: "},
         BadInput{"InvalidUmask", {"--umask", "0999", "true"}, 2, "reaper: usage: --umask"},
-        BadInput{"KeepFdClosed", {"--keep-fd", "913", "true"}, 1,
-                 "reaper: keep-fd: fd 913: Bad file descriptor"},
+        BadInput{
+            "KeepFdClosed", {"--keep-fd", "913", "true"}, 1, "reaper: keep-fd: fd 913: Bad file descriptor"},
         BadInput{"KeepFdStdio", {"--keep-fd", "1", "true"}, 2, "reaper: usage: --keep-fd"},
-        BadInput{"UnknownOption", {"--frobnicate", "true"}, 2,
-                 "reaper: usage: unknown option '--frobnicate'"},
+        BadInput{
+            "UnknownOption", {"--frobnicate", "true"}, 2, "reaper: usage: unknown option '--frobnicate'"},
         BadInput{"NoCommand", {}, 2, "reaper: usage: no command given"},
         BadInput{"LegacyEmptyCmd", {"-cmd=''"}, 2, "reaper: usage: -cmd is empty"},
-        BadInput{"LegacyUnterminatedQuote", {"-cmd=sleep", "-args='30"}, 2,
+        BadInput{"LegacyUnterminatedQuote",
+                 {"-cmd=sleep", "-args='30"},
+                 2,
                  "reaper: usage: -args: unterminated single quote"},
-        BadInput{"LegacyUnknownFlag", {"-cmd=sleep", "-x"}, 2,
-                 "reaper: usage: flag provided but not defined: -x"},
+        BadInput{
+            "LegacyUnknownFlag", {"-cmd=sleep", "-x"}, 2, "reaper: usage: flag provided but not defined: -x"},
         BadInput{"BadEnv", {"--env", "NOEQUALS", "true"}, 2, "reaper: usage: --env"}),
     [](const ::testing::TestParamInfo<BadInput>& info) { return info.param.name; });
 
@@ -204,7 +208,8 @@ INSTANTIATE_TEST_SUITE_P(
 TEST_F(ReaperTest, ArgvTooLargeIsE2big) {
   std::string many;
   for (int i = 0; i < 60000; ++i) many += "a ";
-  RunResult r = reap_testing::Run({"/usr/bin/prlimit", "--stack=524288", reaper_, "-cmd=true", "-args=" + many});
+  RunResult r =
+      reap_testing::Run({"/usr/bin/prlimit", "--stack=524288", reaper_, "-cmd=true", "-args=" + many});
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_EQ(r.out, "");
   EXPECT_EQ(r.err, "reaper: exec: true: Argument list too long\n");
@@ -228,8 +233,7 @@ TEST_F(ReaperTest, PidfileIsWrittenAndGuarded) {
   RunResult again = Reaper({"--pidfile", pidfile, "--", probe_});
   EXPECT_EQ(again.exit_code, 1);
   EXPECT_EQ(again.out, "");
-  EXPECT_NE(again.err.find("names running process " + std::to_string(pid)), std::string::npos)
-      << again.err;
+  EXPECT_NE(again.err.find("names running process " + std::to_string(pid)), std::string::npos) << again.err;
   EXPECT_EQ(world_.Children(), std::vector<pid_t>{pid});
   EXPECT_EQ(reap::ReadPidfile(pidfile).value(), pid);
 
@@ -253,6 +257,73 @@ TEST_F(ReaperTest, PidfileIsWrittenAndGuarded) {
     if (e->d_name[0] != '.' || std::string(e->d_name).size() > 2) ++entries;
   }
   EXPECT_EQ(entries, 1);
+}
+
+// Two reapers started together on one pidfile: exactly one starts its
+// command, the other refuses and starts nothing (the lock spans check,
+// start and commit).
+TEST_F(ReaperTest, ConcurrentReapersOnOnePidfileStartExactlyOne) {
+  std::string dir = reap_testing::TempDir();
+  std::string pidfile = dir + "/app.pid";
+  for (int round = 0; round < 100; ++round) {
+    RunResult a, b;
+    std::thread ta([&] { a = Reaper({"--pidfile", pidfile, "--", probe_}); });
+    std::thread tb([&] { b = Reaper({"--pidfile", pidfile, "--", probe_}); });
+    ta.join();
+    tb.join();
+    ASSERT_EQ((a.exit_code == 0) + (b.exit_code == 0), 1)
+        << "round " << round << ": " << a.exit_code << " " << a.err << " / " << b.exit_code << " " << b.err;
+    const RunResult& won = a.exit_code == 0 ? a : b;
+    const RunResult& lost = a.exit_code == 0 ? b : a;
+    EXPECT_EQ(lost.exit_code, 1);
+    EXPECT_NE(lost.err.find("names running process"), std::string::npos) << lost.err;
+    EXPECT_EQ(lost.out, "");
+    pid_t pid = Pid(won.out, true);
+    EXPECT_EQ(world_.Children(), std::vector<pid_t>{pid}) << "round " << round;
+    EXPECT_EQ(reap::ReadPidfile(pidfile).value(), pid);
+    world_.KillAll();
+  }
+}
+
+// A FIFO, a directory or a symbolic link at the pidfile's path: refused at
+// once (never opened, never followed), nothing started.
+TEST_F(ReaperTest, PidfileThatIsNoRegularFileIsRefused) {
+  std::string dir = reap_testing::TempDir();
+  ASSERT_EQ(mkfifo((dir + "/fifo").c_str(), 0644), 0);
+  ASSERT_EQ(mkdir((dir + "/dir").c_str(), 0755), 0);
+  ASSERT_EQ(symlink("/etc/passwd", (dir + "/link").c_str()), 0);
+  for (const char* name : {"fifo", "dir", "link"}) {
+    RunResult r = Reaper({"--pidfile", dir + "/" + name, "--", probe_}, reap_testing::Millis(5000));
+    EXPECT_FALSE(r.timed_out) << name;
+    EXPECT_EQ(r.exit_code, 1) << name;
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(r.err.rfind("reaper: pidfile: " + dir + "/" + name + ": is a ", 0), 0u) << r.err;
+    ExpectNoChildren();
+  }
+  EXPECT_EQ(reap::ReadPidfile(dir + "/link").error().err, EINVAL);
+}
+
+// reaper's own descriptors never take a number the command is to receive:
+// a closed fd 3 asked for with --keep-fd stays an error, and with stdout
+// closed and inherited the command's fd 1 stays closed (not the pidfile).
+TEST_F(ReaperTest, PidfileDescriptorNeverReachesTheCommand) {
+  std::string dir = reap_testing::TempDir();
+  RunResult keep = Reaper({"--keep-fd", "3", "--pidfile", dir + "/k.pid", "--", probe_});
+  EXPECT_EQ(keep.exit_code, 1);
+  EXPECT_EQ(keep.err, "reaper: keep-fd: fd 3: Bad file descriptor\n");
+  ExpectNoChildren();
+
+  std::string report = dir + "/report";
+  close(open(report.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+  RunResult r = reap_testing::Run(
+      {"/bin/sh", "-c", "exec 1>&-; exec \"$0\" --stdout - --pidfile \"$1\" -- \"$2\" --report \"$3\"",
+       reaper_, dir + "/s.pid", probe_, report});
+  EXPECT_NE(r.exit_code, 0) << "stdout was closed: the PID cannot be printed";
+  ASSERT_TRUE(PollUntil([&] { return reap_testing::ReadAll(report).find('\n') != std::string::npos; }));
+  std::string line = reap_testing::ReadAll(report);
+  EXPECT_NE(line.find(" fds=0,2\n"), std::string::npos) << line;
+  std::string text = reap_testing::ReadAll(dir + "/s.pid");
+  EXPECT_EQ(text, std::to_string(reap::ParsePidfile(text).value()) + "\n");
 }
 
 TEST_F(ReaperTest, FailedCommandLeavesNoPidfile) {
@@ -292,8 +363,8 @@ TEST_F(ReaperTest, ShellOptionRunsAPipelineDetached) {
 TEST_F(ReaperTest, StdioEnvAndCwdOptions) {
   std::string dir = reap_testing::TempDir();
   RunResult r = Reaper({"--cwd", dir, "--stdout", dir + "/out", "--stderr", dir + "/out", "--append",
-                        "--clear-env", "--env", "GREETING=hi there", "--umask", "077", "--",
-                        "/bin/sh", "-c", "echo \"$GREETING\"; echo oops >&2; env | wc -l; umask; pwd"});
+                        "--clear-env", "--env", "GREETING=hi there", "--umask", "077", "--", "/bin/sh", "-c",
+                        "echo \"$GREETING\"; echo oops >&2; env | wc -l; umask; pwd"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   ASSERT_TRUE(world_.AwaitExitAndReap(Pid(r.out, true)));
   std::ifstream f(dir + "/out");
