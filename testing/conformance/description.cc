@@ -21,13 +21,29 @@ std::string Trim(std::string_view s) {
 
 }  // namespace
 
-const std::vector<std::string>& PropertyNames() {
-  static const std::vector<std::string> names = {
+const std::vector<std::string>& PropertyNames(Mode mode) {
+  static const std::vector<std::string> cli = {
       "exec-failure",        "argv-literal",    "new-session",     "reparented",   "prompt-adoption",
       "survives-group-kill", "survives-hangup", "safe-at-return",  "quick-exit",   "clean-signals",
       "no-leaked-fds",       "stdio-detached",  "no-intermediate", "pid-accurate", "random-faults",
   };
-  return names;
+  static const std::vector<std::string> server = {
+      "exec-failure",   "argv-literal",        "new-session",   "reparented",
+      "no-zombies",     "survives-group-kill", "clean-signals", "no-leaked-fds",
+      "stdio-detached", "pid-accurate",        "random-faults",
+  };
+  return mode == Mode::kCli ? cli : server;
+}
+
+const std::vector<std::string>& PropertyNames() {
+  static const std::vector<std::string> all = [] {
+    std::vector<std::string> v = PropertyNames(Mode::kCli);
+    for (const auto& p : PropertyNames(Mode::kServer)) {
+      if (std::find(v.begin(), v.end(), p) == v.end()) v.push_back(p);
+    }
+    return v;
+  }();
+  return all;
 }
 
 reap::Result<Description> ParseDescription(std::string_view text) {
@@ -74,6 +90,13 @@ reap::Result<Description> ParseDescription(std::string_view text) {
         d.pid = PidSource::kAdopted;
       else
         return Invalid("line " + std::to_string(line_no) + ": pid must be stdout, pidfile or adopted");
+    } else if (key == "mode") {
+      if (value == "cli")
+        d.mode = Mode::kCli;
+      else if (value == "server")
+        d.mode = Mode::kServer;
+      else
+        return Invalid("line " + std::to_string(line_no) + ": mode must be cli or server");
     } else if (key == "unclaimed") {
       std::istringstream in(value);
       for (std::string p; in >> p;) {

@@ -6,6 +6,12 @@
 //   template  = setsid -f {cmd}
 //   pid       = adopted            # stdout | pidfile | adopted
 //   unclaimed = pid-accurate stdio-detached
+//   mode      = cli                # cli (default) | server
+//
+// A server (mode = server) is started once from the template and reads one
+// request per line on stdin, the command's argv as a JSON array of strings;
+// it answers each with one line on stdout: the PID in decimal, or a line
+// starting with "error". It exits at the end of its input.
 //
 // The template is split into words like a shell would (quotes honoured,
 // nothing expanded). A word that is exactly {cmd}, {abs_cmd} or {args}
@@ -31,10 +37,15 @@ namespace reap_conformance {
 
 enum class PidSource { kStdout, kPidfile, kAdopted };
 
+// How the detacher is driven: a command line that exits (cli), or a server
+// that stays alive and detaches one command per request line (server).
+enum class Mode { kCli, kServer };
+
 struct Description {
   std::string name;
   std::vector<std::string> template_words;  // already split
   PidSource pid = PidSource::kStdout;
+  Mode mode = Mode::kCli;
   std::set<std::string> unclaimed;
 };
 
@@ -54,7 +65,9 @@ struct CommandSpec {
 reap::Result<std::vector<std::string>> Expand(const Description& d, const CommandSpec& c,
                                               const std::map<std::string, std::string>& defines);
 
-// Every property the suite checks, in report order.
+// Every property the suite checks, in report order, for each mode; and the
+// union (what `unclaimed` may name).
+const std::vector<std::string>& PropertyNames(Mode mode);
 const std::vector<std::string>& PropertyNames();
 
 }  // namespace reap_conformance

@@ -28,7 +28,8 @@ namespace {
 
 constexpr char kHelp[] = R"(usage: reaper-conformance [OPTIONS] DESCRIPTION_FILE...
        reaper-conformance [OPTIONS] --name NAME --template TEMPLATE
-                          [--pid stdout|pidfile|adopted] [--unclaimed PROPERTY]...
+                          [--pid stdout|pidfile|adopted] [--mode cli|server]
+                          [--unclaimed PROPERTY]...
 
 Runs a detacher around a probe command and checks the properties its users
 rely on (see reaper-conformance(1)). Progress goes to stderr, the verdict
@@ -37,6 +38,10 @@ table to stdout.
   --name NAME           name of the detacher given by --template
   --template TEMPLATE   its command line, e.g. 'setsid -f {cmd}'
   --pid SOURCE          where its PID comes from: stdout, pidfile or adopted
+  --mode MODE           cli (default): a command line that detaches and exits;
+                        server: a program that stays up and detaches one
+                        command per request (a JSON argv per stdin line,
+                        the PID or "error: ..." per stdout line)
   --unclaimed PROPERTY  a property it does not promise (SKIP); repeatable
   --define NAME=VALUE   fill {NAME} in templates; repeatable
   --rounds N            random-fault rounds (default 20)
@@ -109,7 +114,7 @@ int RunBelowPid1(const std::function<int()>& body) {
 struct Args {
   reap_conformance::SuiteOptions opts;
   std::vector<std::string> files, unclaimed;
-  std::string junit, json, markdown, name, templ, pid = "stdout";
+  std::string junit, json, markdown, name, templ, pid = "stdout", mode = "cli";
   bool help = false, version = false;
 };
 
@@ -150,6 +155,7 @@ std::string ParseArgs(int argc, char** argv, Args* a) {
       {"--name", text(&a->name)},
       {"--template", text(&a->templ)},
       {"--pid", text(&a->pid)},
+      {"--mode", text(&a->mode)},
       {"--unclaimed",
        [&](const std::string& v) {
          a->unclaimed.push_back(v);
@@ -196,7 +202,7 @@ std::string ParseArgs(int argc, char** argv, Args* a) {
 std::string LoadDescriptions(const Args& a, std::vector<reap_conformance::Description>* out) {
   if (!a.templ.empty()) {
     std::string text = "name = " + (a.name.empty() ? a.templ : a.name) + "\ntemplate = " + a.templ +
-                       "\npid = " + a.pid + "\n";
+                       "\npid = " + a.pid + "\nmode = " + a.mode + "\n";
     if (!a.unclaimed.empty()) {
       text += "unclaimed =";
       for (const auto& u : a.unclaimed) text += " " + u;
@@ -205,8 +211,8 @@ std::string LoadDescriptions(const Args& a, std::vector<reap_conformance::Descri
     auto d = reap_conformance::ParseDescription(text);
     if (!d.ok()) return "--template: " + d.error().what;
     out->push_back(d.value());
-  } else if (!a.name.empty() || !a.unclaimed.empty() || a.pid != "stdout") {
-    return "--name, --pid and --unclaimed describe a --template";
+  } else if (!a.name.empty() || !a.unclaimed.empty() || a.pid != "stdout" || a.mode != "cli") {
+    return "--name, --pid, --mode and --unclaimed describe a --template";
   }
   for (const auto& f : a.files) {
     std::ifstream in(f);

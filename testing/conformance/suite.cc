@@ -36,6 +36,7 @@
 #include <thread>
 
 #include "reap/proc.h"
+#include "testing/conformance/suite_internal.h"
 #include "testing/invariants.h"
 #include "testing/world.h"
 
@@ -205,13 +206,16 @@ void NoopHandler(int) {}
 // G: the caller. A new session, the caller's extra fds (as a careless server
 // would have), ignored and blocked signals, then the detacher; waits for it
 // and stays until released so its session and group exist during the checks.
-[[noreturn]] void CallerMain(const std::vector<std::string>& argv, int out, int err, SharedPage* shared,
-                             AtReturn at_return) {
+}  // namespace
+
+namespace internal {
+
+void BecomeCarelessCaller(const std::vector<int>& keep) {
   setsid();
   // Exactly the caller's extras above 2, whatever the suite had open.
   if (auto fds = reap::ListFds(getpid()); fds.ok()) {
     for (int fd : fds.value()) {
-      if (fd > 2 && fd != out && fd != err) close(fd);
+      if (fd > 2 && std::count(keep.begin(), keep.end(), fd) == 0) close(fd);
     }
   }
   int highest = CallerExtraFds().back();
@@ -222,6 +226,7 @@ void NoopHandler(int) {}
   }
   int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
   for (int fd : CallerExtraFds()) dup2(null, fd);  // dup2 leaves them inheritable
+  close(null);
   // Start from a known state, whatever the environment handed us (glibc's
   // own signals 32 and 33 often arrive ignored; only the system call can
   // reset those), so verdicts do not depend on the machine.
@@ -232,6 +237,45 @@ void NoopHandler(int) {}
   sigemptyset(&block);
   sigaddset(&block, kCallerBlocks);
   sigprocmask(SIG_BLOCK, &block, nullptr);
+}
+
+std::string CallerSignalsText() {
+  std::string caller;
+  for (int sig : kCallerIgnores) caller += SignalName(sig) + " ";
+  return "the caller ignored " + caller + "and blocked " + SignalName(kCallerBlocks);
+}
+
+Verdict Conclude(const Description& d, const SuiteOptions& o, const std::string& property, Status status,
+                 std::string reason, std::chrono::steady_clock::time_point start) {
+  Verdict v{property, status, std::move(reason),
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
+  if (d.unclaimed.count(property) && v.status != Status::kSkip) {
+    v.reason = "not claimed (would be " + std::string(StatusName(v.status)) +
+               (v.reason.empty() ? "" : ": " + v.reason) + ")";
+    v.status = Status::kSkip;
+  }
+  if (o.on_verdict) o.on_verdict(v);
+  return v;
+}
+
+std::string FdTarget(pid_t pid, int fd) {
+  char buf[4096];
+  std::string link = "/proc/" + std::to_string(pid) + "/fd/" + std::to_string(fd);
+  ssize_t n = readlink(link.c_str(), buf, sizeof buf);
+  return n < 0 ? std::string("(closed)") : std::string(buf, static_cast<std::size_t>(n));
+}
+
+}  // namespace internal
+
+namespace {
+
+// G: the caller. A new session, the caller's extra fds (as a careless server
+// would have), ignored and blocked signals, then the detacher; waits for it
+// and stays until released so its session and group exist during the checks.
+[[noreturn]] void CallerMain(const std::vector<std::string>& argv, int out, int err, SharedPage* shared,
+                             AtReturn at_return) {
+  internal::BecomeCarelessCaller({out, err});
+  int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
   // G survives its own hangup; a handler is reset by exec, so D starts with
   // SIGHUP at its default.
   if (at_return == AtReturn::kHangupSession) signal(SIGHUP, NoopHandler);
@@ -521,12 +565,7 @@ class TrialRun {
           return !t_.cmdline.empty() || t_.command_gone;
         },
         kSettleDeadline);
-    auto target = [](pid_t pid, int fd) {
-      char buf[4096];
-      std::string link = "/proc/" + std::to_string(pid) + "/fd/" + std::to_string(fd);
-      ssize_t n = readlink(link.c_str(), buf, sizeof buf);
-      return n < 0 ? std::string("(closed)") : std::string(buf, static_cast<std::size_t>(n));
-    };
+    auto target = internal::FdTarget;
     for (int fd = 0; fd < 3; ++fd) t_.stdio_targets.push_back(target(cpid, fd));
     t_.caller_pipes = {target(getpid(), out_), target(getpid(), err_)};
   }
@@ -637,7 +676,7 @@ class Suite {
     };
     std::vector<std::string> names;
     for (const auto& row : kTable) names.emplace_back(row.first);
-    if (names != PropertyNames()) {  // description files name properties
+    if (names != PropertyNames(Mode::kCli)) {  // description files name properties
       std::fprintf(stderr, "reaper-conformance: internal error: property table and PropertyNames() differ\n");
       std::abort();
     }
@@ -645,14 +684,7 @@ class Suite {
     for (const auto& [name, check] : kTable) {
       auto start = Clock::now();
       Outcome r = (this->*check)();
-      Verdict v{name, r.status, r.reason, std::chrono::duration<double>(Clock::now() - start).count()};
-      if (d_.unclaimed.count(name) && v.status != Status::kSkip) {
-        v.reason = "not claimed (would be " + std::string(StatusName(v.status)) +
-                   (v.reason.empty() ? "" : ": " + v.reason) + ")";
-        v.status = Status::kSkip;
-      }
-      if (o_.on_verdict) o_.on_verdict(v);
-      out.push_back(std::move(v));
+      out.push_back(internal::Conclude(d_, o_, name, r.status, r.reason, start));
     }
     return out;
   }
@@ -865,10 +897,7 @@ class Suite {
       }
       f = "starts with " + what;
     }
-    std::string caller;
-    for (int sig : kCallerIgnores) caller += SignalName(sig) + " ";
-    return PassUnless(f, "no ignored, no blocked signal (the caller ignored " + caller + "and blocked " +
-                             SignalName(kCallerBlocks) + ")");
+    return PassUnless(f, "no ignored, no blocked signal (" + internal::CallerSignalsText() + ")");
   }
 
   Outcome NoLeakedFds() {
@@ -1036,6 +1065,7 @@ std::string CheckRunnable(const Description& d, const SuiteOptions& o) {
 }
 
 std::vector<Verdict> RunSuite(const Description& d, const SuiteOptions& o) {
+  if (d.mode == Mode::kServer) return internal::RunServerSuite(d, o);
   Suite suite(d, o);
   return suite.Run();
 }

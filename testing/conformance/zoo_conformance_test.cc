@@ -12,6 +12,7 @@ namespace {
 
 struct Member {
   const char* flaw;
+  bool server;
   std::vector<const char*> properties;  // each must be reported FAIL (none: baseline)
 };
 
@@ -28,10 +29,19 @@ std::string VerdictLine(const std::string& out, const std::string& property) {
 TEST_P(ZooConformanceTest, SuiteCatchesTheFlaw) {
   const Member& m = GetParam();
   std::string zoo = reap_testing::Runfile("testing/zoo/zoo");
-  auto r = reap_testing::Run(
-      {reap_testing::Runfile("testing/conformance/reaper-conformance"), "--rounds", "3", "--trials", "5",
-       "--name", std::string("zoo ") + m.flaw, "--template", zoo + " --flaw " + m.flaw + " -- {cmd}"},
-      reap_testing::Millis(240000));
+  std::vector<std::string> argv = {reap_testing::Runfile("testing/conformance/reaper-conformance"),
+                                   "--rounds",
+                                   "3",
+                                   "--trials",
+                                   "5",
+                                   "--name",
+                                   std::string("zoo ") + m.flaw};
+  if (m.server) {
+    argv.insert(argv.end(), {"--mode", "server", "--template", zoo + " --server --flaw " + m.flaw});
+  } else {
+    argv.insert(argv.end(), {"--template", zoo + " --flaw " + m.flaw + " -- {cmd}"});
+  }
+  auto r = reap_testing::Run(argv, reap_testing::Millis(240000));
   ASSERT_FALSE(r.timed_out);
   if (m.properties.empty()) {
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
@@ -51,44 +61,61 @@ TEST_P(ZooConformanceTest, SuiteCatchesTheFlaw) {
 // so removing any property's check turns this test red.
 const std::vector<Member>& Members() {
   static const std::vector<Member> members = {
-      {"none", {}},
+      {"none", false, {}},
       {"no-setsid",
+       false,
        {"new-session", "survives-group-kill", "survives-hangup", "safe-at-return", "random-faults"}},
-      {"setpgid-only", {"new-session", "survives-hangup"}},
-      {"no-wait", {"no-intermediate"}},
-      {"report-intermediate", {"pid-accurate"}},
-      {"pid-before-exec", {"exec-failure"}},
-      {"bare-unchecked", {"exec-failure"}},
-      {"leak-fd", {"no-leaked-fds"}},
-      {"leak-high-fd", {"no-leaked-fds"}},
-      {"ignore-sigint", {"clean-signals"}},
-      {"block-signal", {"clean-signals"}},
-      {"via-sh", {"argv-literal"}},
-      {"lingering-intermediate", {"no-intermediate"}},
-      {"supervisor", {"reparented", "prompt-adoption", "no-intermediate"}},
-      {"inherit-stdout", {"stdio-detached"}},
-      {"return-early", {"safe-at-return"}},
-      {"parent-lingers", {"prompt-adoption", "quick-exit"}},
-      {"slow-intermediate", {"quick-exit"}},
+      {"setpgid-only", false, {"new-session", "survives-hangup"}},
+      {"no-wait", false, {"no-intermediate"}},
+      {"report-intermediate", false, {"pid-accurate"}},
+      {"pid-before-exec", false, {"exec-failure"}},
+      {"bare-unchecked", false, {"exec-failure"}},
+      {"leak-fd", false, {"no-leaked-fds"}},
+      {"leak-high-fd", false, {"no-leaked-fds"}},
+      {"ignore-sigint", false, {"clean-signals"}},
+      {"block-signal", false, {"clean-signals"}},
+      {"via-sh", false, {"argv-literal"}},
+      {"lingering-intermediate", false, {"no-intermediate"}},
+      {"supervisor", false, {"reparented", "prompt-adoption", "no-intermediate"}},
+      {"inherit-stdout", false, {"stdio-detached"}},
+      {"return-early", false, {"safe-at-return"}},
+      {"parent-lingers", false, {"prompt-adoption", "quick-exit"}},
+      {"slow-intermediate", false, {"quick-exit"}},
+      // Servers (--mode server).
+      {"none", true, {}},
+      {"never-reap", true, {"no-zombies", "reparented"}},
+      {"children-stay", true, {"reparented"}},
+      {"pid-for-failed-exec", true, {"exec-failure"}},
+      {"no-setsid", true, {"new-session", "survives-group-kill", "random-faults"}},
+      {"report-intermediate", true, {"pid-accurate"}},
+      {"leak-fd", true, {"no-leaked-fds"}},
+      {"ignore-sigint", true, {"clean-signals"}},
+      {"via-sh", true, {"argv-literal"}},
+      {"inherit-stdout", true, {"stdio-detached"}},
   };
   return members;
 }
 
 INSTANTIATE_TEST_SUITE_P(Zoo, ZooConformanceTest, ::testing::ValuesIn(Members()),
                          [](const ::testing::TestParamInfo<Member>& info) {
-                           std::string n = info.param.flaw;
+                           std::string n = std::string(info.param.server ? "server_" : "") + info.param.flaw;
                            for (char& c : n) {
                              if (c == '-') c = '_';
                            }
                            return n;
                          });
 
-// The zoo as a whole fails every property the suite has.
+// The zoo as a whole fails every property of each mode.
 TEST(ZooCoverage, EveryPropertyIsFailedBySomeMember) {
-  std::set<std::string> failed;
-  for (const Member& m : Members()) failed.insert(m.properties.begin(), m.properties.end());
-  for (const std::string& p : reap_conformance::PropertyNames()) {
-    EXPECT_TRUE(failed.count(p)) << "no zoo member fails " << p;
+  for (bool server : {false, true}) {
+    std::set<std::string> failed;
+    for (const Member& m : Members()) {
+      if (m.server == server) failed.insert(m.properties.begin(), m.properties.end());
+    }
+    auto mode = server ? reap_conformance::Mode::kServer : reap_conformance::Mode::kCli;
+    for (const std::string& p : reap_conformance::PropertyNames(mode)) {
+      EXPECT_TRUE(failed.count(p)) << "no " << (server ? "server" : "cli") << " zoo member fails " << p;
+    }
   }
 }
 

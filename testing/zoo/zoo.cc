@@ -2,6 +2,9 @@
 // proving that the conformance suite catches them.
 //
 //   zoo --flaw FLAW [--] COMMAND [ARG...]    prints the PID like reaper does
+//   zoo --server --flaw FLAW                  a server (conformance server mode):
+//                                             one JSON argv per stdin line, the
+//                                             PID or "error: ..." per line back
 //
 // FLAW "none" is a correct classic double fork (fork, setsid, fork, exec,
 // PID and exec errno over a close-on-exec pipe, intermediate reaped); every
@@ -30,6 +33,13 @@
 //   slow-intermediate      the intermediate exits 200 ms after the exec (the
 //                          caller waits for it): a command that exits at once
 //                          is its zombie meanwhile
+// Server flaws ("none" is a correct double fork per request; no-setsid,
+// report-intermediate and the command flaws above apply too):
+//   never-reap             one fork per request, never waited for: zombies
+//                          pile up and lingering commands stay its children
+//   children-stay          one fork per request, reaped by a SIGCHLD handler:
+//                          no zombies, but its commands are its children
+//   pid-for-failed-exec    replies the PID without waiting for the exec
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -41,6 +51,8 @@
 #include <cstring>
 #include <string>
 #include <vector>
+
+#include "testing/conformance/json_argv.h"
 
 namespace {
 
@@ -122,14 +134,84 @@ int OneFork(char** cmd) {
   return 0;
 }
 
+void ReapAll(int) {
+  int saved = errno;
+  while (waitpid(-1, nullptr, WNOHANG) > 0) {
+  }
+  errno = saved;
+}
+
+// One request of the server: the reply line.
+std::string ServeOne(std::vector<std::string>& argv) {
+  std::vector<char*> cmd;
+  for (auto& a : argv) cmd.push_back(a.data());
+  cmd.push_back(nullptr);
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) != 0) return "error: pipe";
+  bool one_fork = Flaw("never-reap") || Flaw("children-stay");
+  pid_t first = fork();
+  if (first < 0) return "error: fork";
+  if (first == 0) {
+    close(p[0]);
+    if (!Flaw("no-setsid")) setsid();
+    if (one_fork) Command(cmd.data(), p[1]);
+    pid_t c = fork();
+    if (c == 0) Command(cmd.data(), p[1]);
+    ssize_t w = write(p[1], &c, sizeof c);
+    (void)w;
+    _exit(0);
+  }
+  close(p[1]);
+  pid_t pid = first;
+  if (!one_fork && !ReadFull(p[0], &pid, sizeof pid)) pid = 0;
+  if (Flaw("report-intermediate")) pid = first;
+  int exec_errno = 0;
+  bool failed = !Flaw("pid-for-failed-exec") && ReadFull(p[0], &exec_errno, sizeof exec_errno);
+  close(p[0]);
+  if (!one_fork) waitpid(first, nullptr, 0);
+  if (pid <= 0) return "error: intermediate died";
+  if (failed) return std::string("error: exec: ") + std::strerror(exec_errno);
+  return std::to_string(pid);
+}
+
+int Serve() {
+  signal(SIGPIPE, SIG_IGN);
+  if (Flaw("children-stay")) {
+    struct sigaction sa {};
+    sa.sa_handler = ReapAll;
+    sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+    sigaction(SIGCHLD, &sa, nullptr);
+  }
+  std::string line;
+  char ch;
+  for (;;) {
+    ssize_t n = read(0, &ch, 1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return 0;
+    if (ch != '\n') {
+      line.push_back(ch);
+      continue;
+    }
+    auto argv = reap_conformance::ParseJsonArgv(line);
+    line.clear();
+    std::string reply = argv && !argv->empty() ? ServeOne(*argv) : "error: not a JSON argv";
+    reply += "\n";
+    ssize_t w = write(1, reply.data(), reply.size());
+    (void)w;
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   int i = 1;
+  bool server = i < argc && std::strcmp(argv[i], "--server") == 0;
+  if (server) ++i;
   if (i + 1 < argc && std::strcmp(argv[i], "--flaw") == 0) {
     g_flaw = argv[i + 1];
     i += 2;
   }
+  if (server) return Serve();
   if (i < argc && std::strcmp(argv[i], "--") == 0) ++i;
   if (i >= argc) {
     std::fprintf(stderr, "usage: zoo --flaw FLAW [--] COMMAND [ARG...]\n");

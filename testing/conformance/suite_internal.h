@@ -1,0 +1,36 @@
+// What the command-line and server modes of the suite share.
+#ifndef REAP_TESTING_CONFORMANCE_SUITE_INTERNAL_H_
+#define REAP_TESTING_CONFORMANCE_SUITE_INTERNAL_H_
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "testing/conformance/suite.h"
+
+namespace reap_conformance::internal {
+
+// In a freshly forked child: a new session, exactly CallerExtraFds() open
+// above 2 (besides KEEP), every signal at its default, then SIGINT, SIGQUIT
+// and SIGPIPE ignored and SIGUSR2 blocked: what a careless server hands on.
+void BecomeCarelessCaller(const std::vector<int>& keep);
+
+// "the caller ignored SIGINT SIGQUIT SIGPIPE and blocked SIGUSR2".
+std::string CallerSignalsText();
+
+// The verdict of PROPERTY, SKIP when D does not claim it, reported to
+// o.on_verdict; its time runs from START.
+Verdict Conclude(const Description& d, const SuiteOptions& o, const std::string& property, Status status,
+                 std::string reason, std::chrono::steady_clock::time_point start);
+
+// readlink of /proc/PID/fd/FD, or "(closed)".
+std::string FdTarget(pid_t pid, int fd);
+
+// Server mode (server_suite.cc).
+std::vector<Verdict> RunServerSuite(const Description& d, const SuiteOptions& o);
+
+}  // namespace reap_conformance::internal
+
+#endif  // REAP_TESTING_CONFORMANCE_SUITE_INTERNAL_H_
