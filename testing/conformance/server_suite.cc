@@ -50,6 +50,7 @@ enum class Program { kProbe, kMissingPath, kMissingBare, kNotAProgram };
 // One command sent to the server, and what came of it.
 struct Request {
   std::string reply;
+  bool ok = false;           // a success reply (a PID, or with pid = adopted anything but "error...")
   std::optional<pid_t> pid;  // the reply, when it was a PID
   std::string report_path;
   std::optional<ProbeReport> report;
@@ -155,8 +156,13 @@ class Server {
     Request r;
     std::vector<std::string> argv = CommandArgv(program, linger_ms, payload, &r.report_path);
     r.reply = Ask(argv);
-    r.pid = AsPid(r.reply);
+    Judge(&r);
     return r;
+  }
+
+  void Judge(Request* r) const {
+    r->pid = AsPid(r->reply);
+    r->ok = d_.pid == PidSource::kAdopted ? !r->reply.empty() && r->reply.rfind("error", 0) != 0 : r->pid.has_value();
   }
 
   std::vector<std::string> CommandArgv(Program program, long linger_ms,
@@ -328,7 +334,7 @@ class ServerSuite {
   const Request& Base() {
     if (!base_) {
       base_ = server_.Issue(Program::kProbe, 20000);
-      if (base_->pid) server_.AwaitReport(&*base_);
+      if (base_->ok) server_.AwaitReport(&*base_);
     }
     return *base_;
   }
@@ -337,8 +343,8 @@ class ServerSuite {
   std::optional<std::string> NoCommand(const Request& r) {
     if (auto b = Broken(); b && r.reply.empty()) return *b;
     if (r.report) return std::nullopt;
-    if (!r.pid) return "the server replied '" + r.reply.substr(0, 80) + "' and no command ran";
-    return "the server replied pid " + std::to_string(*r.pid) + " but no command ran";
+    if (!r.ok) return "the server replied '" + r.reply.substr(0, 80) + "' and no command ran";
+    return "the server replied '" + r.reply.substr(0, 80) + "' but no command ran";
   }
 
   Outcome ExecFailure() {
@@ -354,7 +360,7 @@ class ServerSuite {
     for (const Case& c : cases) {
       Request r = server_.Issue(c.program, 20000);
       if (!server_.Alive()) return Fail("the server " + server_.Death() + " on " + c.what);
-      if (r.pid) return Fail("replied pid " + std::to_string(*r.pid) + " for " + c.what);
+      if (r.ok) return Fail("replied '" + r.reply.substr(0, 60) + "' (success) for " + c.what);
       if (r.reply.empty())
         return Fail("no reply within " + std::to_string(kReplyDeadline.count()) + " ms for " + c.what);
       ok += std::string(ok.empty() ? "" : "; ") + "'" + r.reply.substr(0, 60) + "'";
@@ -366,7 +372,7 @@ class ServerSuite {
     std::vector<std::string> payload = {"two words", "'single'",     "\"double\"", "semi;colon", "$(echo x)",
                                         "`echo x`",  "line1\nline2", "*",          "$HOME",      ""};
     Request r = server_.Issue(Program::kProbe, 20000, payload);
-    if (r.pid) server_.AwaitReport(&r);
+    if (r.ok) server_.AwaitReport(&r);
     if (auto f = NoCommand(r)) return Fail(*f);
     std::vector<std::string> argv;
     reap_testing::PollUntil(
@@ -400,7 +406,7 @@ class ServerSuite {
     std::vector<Request> longs;
     for (int i = 0; i < kLongCommands; ++i) {
       Request r = server_.Issue(Program::kProbe, 20000);
-      if (r.pid) server_.AwaitReport(&r);
+      if (r.ok) server_.AwaitReport(&r);
       if (auto f = NoCommand(r)) return Fail(*f);
       longs.push_back(std::move(r));
     }
@@ -423,16 +429,20 @@ class ServerSuite {
   Outcome NoZombies() {
     if (auto b = Broken()) return Fail(*b);
     std::uniform_int_distribution<long> delay(0, 50);
-    std::vector<pid_t> pids;
+    std::vector<Request> shorts;
     for (int i = 0; i < kShortCommands; ++i) {
       Request r = server_.Issue(Program::kProbe, delay(rng_));
-      if (!r.pid) return Fail("short command " + std::to_string(i + 1) + ": " + *NoCommand(r));
-      pids.push_back(*r.pid);
+      if (!r.ok) return Fail("short command " + std::to_string(i + 1) + ": " + *NoCommand(r));
+      shorts.push_back(std::move(r));
+    }
+    for (Request& r : shorts) {
+      server_.AwaitReport(&r);
+      if (auto f = NoCommand(r)) return Fail(*f);
     }
     server_.Idle(Millis(50) + kZombieGrace);
     int zombies = 0;
-    for (pid_t pid : pids) {
-      auto st = reap::ReadProcStat(pid);
+    for (const Request& r : shorts) {
+      auto st = reap::ReadProcStat(r.report->pid);
       if (st.ok() && st->state == 'Z' && st->ppid == server_.pid()) ++zombies;
     }
     if (zombies) {
@@ -510,6 +520,7 @@ class ServerSuite {
   }
 
   Outcome PidAccurate() {
+    if (d_.pid == PidSource::kAdopted) return {Status::kSkip, "the server replies no PID"};
     const Request& r = Base();
     if (auto f = NoCommand(r)) return Fail(*f);
     if (*r.pid != r.report->pid) {
@@ -537,11 +548,11 @@ class ServerSuite {
       kill(s.pid(), sig);
       Request r;
       r.reply = s.Reply();
-      r.pid = AsPid(r.reply);
+      s.Judge(&r);
       r.report_path = report;
-      s.AwaitReport(&r, r.pid ? kReportDeadline : Millis(300));
+      s.AwaitReport(&r, r.ok ? kReportDeadline : Millis(300));
       if (!r.report) {
-        if (r.pid) return Fail(what + "replied pid " + std::to_string(*r.pid) + " but no command ran");
+        if (r.ok) return Fail(what + "replied '" + r.reply + "' (success) but no command ran");
         continue;
       }
       s.Idle(kSignalWindow);
