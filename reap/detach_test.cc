@@ -2,8 +2,11 @@
 // test process is a subreaper (World), so it adopts every detached command.
 #include "reap/detach.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -558,6 +561,53 @@ TEST_F(DetachTest, WorksWhenCallerIgnoresSigchld) {
   ASSERT_TRUE(bad.ok()) << bad.error().ToString();
   world_.AwaitExitAndReap(bad->pid);
   ExpectOnlyChildren({id->pid});
+}
+
+// Opening a terminal as the command's stdio must not make it the controlling
+// terminal of the command's new session (it would die of SIGHUP on hangup).
+TEST_F(DetachTest, TerminalAsStdioDoesNotBecomeControllingTerminal) {
+  int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  ASSERT_GE(master, 0) << std::strerror(errno);
+  extra_fds_.push_back(master);
+  ASSERT_EQ(grantpt(master), 0);
+  ASSERT_EQ(unlockpt(master), 0);
+  std::string slave = ptsname(master);
+  Command c = Probe();
+  c.stdio[0] = Stdio::File(slave);
+  c.stdio[1] = Stdio::File(slave);
+  auto id = Detach(c);
+  ASSERT_TRUE(id.ok()) << id.error().ToString();
+  AwaitExecDone(id->pid);
+  auto st = ReadProcStat(id->pid);
+  ASSERT_TRUE(st.ok());
+  EXPECT_EQ(st->tty_nr, 0) << "the command acquired " << slave << " as its controlling terminal";
+  EXPECT_EQ(Readlink("/proc/" + std::to_string(id->pid) + "/fd/0"), slave);
+}
+
+// A cancellation request pending when Detach is called acts after it
+// returns, never inside it (where it would leave a zombie intermediate).
+TEST_F(DetachTest, PendingCancellationLeavesNoZombieIntermediate) {
+  static std::atomic<pid_t> started{0};
+  started = 0;
+  pthread_t thread;
+  ASSERT_EQ(pthread_create(
+                &thread, nullptr,
+                [](void*) -> void* {
+                  pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, nullptr);
+                  pthread_cancel(pthread_self());
+                  pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, nullptr);
+                  auto id = Detach(Probe());
+                  started = id.ok() ? id->pid : -1;
+                  pthread_testcancel();
+                  return nullptr;
+                },
+                nullptr),
+            0);
+  void* ret = nullptr;
+  ASSERT_EQ(pthread_join(thread, &ret), 0);
+  EXPECT_EQ(ret, PTHREAD_CANCELED);
+  ASSERT_GT(started.load(), 0) << "Detach was cancelled half-way";
+  ExpectOnlyChildren({started.load()});
 }
 
 }  // namespace

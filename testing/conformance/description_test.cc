@@ -1,6 +1,7 @@
 #include "testing/conformance/description.h"
 
 #include "gtest/gtest.h"
+#include "testing/conformance/json_argv.h"
 
 namespace reap_conformance {
 namespace {
@@ -38,6 +39,31 @@ TEST(DescriptionTest, ExpandsPlaceholders) {
   auto unknown = ParseDescription("name = t\ntemplate = {nope} {cmd}\n");
   ASSERT_TRUE(unknown.ok());
   EXPECT_FALSE(Expand(unknown.value(), c, {}).ok());
+}
+
+TEST(DescriptionTest, ServerMode) {
+  auto d =
+      ParseDescription("name = s\nmode = server\npid = adopted\ntemplate = {shim}\nunclaimed = no-zombies\n");
+  ASSERT_TRUE(d.ok()) << d.error().ToString();
+  EXPECT_EQ(d->mode, Mode::kServer);
+  EXPECT_EQ(d->unclaimed.count("no-zombies"), 1u);
+  EXPECT_EQ(ParseDescription("name = c\ntemplate = x {cmd}\n")->mode, Mode::kCli);
+  EXPECT_FALSE(ParseDescription("name = s\nmode = daemon\ntemplate = x\n").ok());
+}
+
+// What the servers parse is what the suite writes, for any bytes.
+TEST(JsonArgvTest, RoundTrip) {
+  std::vector<std::string> argv = {
+      "/bin/x",   "two words",  "q\"uote", "back\\slash", "line1\nline2", "", std::string("nul\0in", 6),
+      "\x01\x1f", "caf\xc3\xa9"};
+  auto back = ParseJsonArgv(JsonArgv(argv));
+  ASSERT_TRUE(back.has_value()) << JsonArgv(argv);
+  EXPECT_EQ(*back, argv);
+  EXPECT_EQ(ParseJsonArgv("[]")->size(), 0u);
+  EXPECT_EQ(*ParseJsonArgv(" [ \"a\\u00e9\" , \"b\\/\" ] "), (std::vector<std::string>{"a\xc3\xa9", "b/"}));
+  for (const char* bad : {"", "[", "[\"a\"", "[\"a\",]", "[1]", "[\"a\"] x", "[\"\\q\"]", "{\"a\":1}"}) {
+    EXPECT_FALSE(ParseJsonArgv(bad).has_value()) << bad;
+  }
 }
 
 }  // namespace

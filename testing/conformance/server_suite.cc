@@ -162,7 +162,8 @@ class Server {
 
   void Judge(Request* r) const {
     r->pid = AsPid(r->reply);
-    r->ok = d_.pid == PidSource::kAdopted ? !r->reply.empty() && r->reply.rfind("error", 0) != 0 : r->pid.has_value();
+    r->ok = d_.pid == PidSource::kAdopted ? !r->reply.empty() && r->reply.rfind("error", 0) != 0
+                                          : r->pid.has_value();
   }
 
   std::vector<std::string> CommandArgv(Program program, long linger_ms,
