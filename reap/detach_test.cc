@@ -610,5 +610,27 @@ TEST_F(DetachTest, PendingCancellationLeavesNoZombieIntermediate) {
   ExpectOnlyChildren({started.load()});
 }
 
+// A caller that has used up its descriptors can still detach with stdio on
+// /dev/null: the command closes the inherited fds before it opens its own.
+TEST_F(DetachTest, CallerAtItsFdLimitCanDetach) {
+  rlimit old{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &old), 0);
+  rlimit low = old;
+  low.rlim_cur = 64;
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+  std::vector<int> filler;
+  for (;;) {
+    int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) break;
+    filler.push_back(fd);
+  }
+  auto id = Detach(Probe());
+  for (int fd : filler) close(fd);
+  setrlimit(RLIMIT_NOFILE, &old);
+  ASSERT_FALSE(filler.empty());
+  ASSERT_TRUE(id.ok()) << id.error().ToString();
+  ExpectOnlyChildren({id->pid});
+}
+
 }  // namespace
 }  // namespace reap

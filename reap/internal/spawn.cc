@@ -38,7 +38,9 @@
 //   the nearest subreaper or init.
 // - Descriptors. The command closes every fd >= 3 but keep_fds with
 //   close_range (fallbacks: getdents64 over /proc/self/fd, then a bounded
-//   loop). The caller opens nothing, so no fd of one call reaches another.
+//   loop) before it opens its stdio files (O_NOCTTY), so a caller at its fd
+//   limit can still detach. The caller opens nothing, so no fd of one call
+//   reaches another.
 // - EINTR. waitpid and read are retried; close is never retried.
 // - PID reuse. The command reads its own start time from /proc/self/stat
 //   before exec, so the returned identity is exact even if it exits at once.
@@ -301,13 +303,6 @@ REAP_CHILD_SIDE int CommandMain(void* p) {
   ResetSignals();
   if (a.umask >= 0) syscall(SYS_umask, a.umask);
 
-  SetupStdio(a, sh);
-
-  if (a.cwd != nullptr) {
-    sh->progress = static_cast<int>(Stage::kChdir);
-    if (syscall(SYS_chdir, a.cwd) < 0) Fail(sh, Stage::kChdir, errno);
-  }
-
   sh->progress = static_cast<int>(Stage::kKeepFd);
   for (std::size_t i = 0; i < a.keep_count; ++i) {
     int fd = a.keep_fds[i];
@@ -322,10 +317,19 @@ REAP_CHILD_SIDE int CommandMain(void* p) {
     }
   }
 
+  // Close before opening the stdio files: a caller at its fd limit can
+  // still detach (the opens reuse the numbers just freed).
   sh->progress = static_cast<int>(Stage::kCloseFds);
 #ifndef REAP_DEFECT_LEAK_FD
   CloseFdsExcept(a);
 #endif
+
+  SetupStdio(a, sh);
+
+  if (a.cwd != nullptr) {
+    sh->progress = static_cast<int>(Stage::kChdir);
+    if (syscall(SYS_chdir, a.cwd) < 0) Fail(sh, Stage::kChdir, errno);
+  }
 
   REAP_FAULT_POINT(kChildBeforeExec);
   std::uint64_t empty[(_NSIG + 63) / 64] = {};
