@@ -7,9 +7,7 @@
 namespace reap {
 namespace {
 
-Error Invalid(std::string what) {
-  return Error{Stage::kValidate, EINVAL, std::move(what)};
-}
+Error Invalid(std::string what) { return Error{Stage::kValidate, EINVAL, std::move(what)}; }
 
 bool HasNul(std::string_view s) { return s.find('\0') != s.npos; }
 
@@ -20,8 +18,7 @@ std::optional<Error> Command::Validate() const {
   if (HasNul(program)) return Invalid("program name contains a NUL byte");
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (HasNul(args[i])) {
-      return Invalid("argument " + std::to_string(i + 1) +
-                     " contains a NUL byte");
+      return Invalid("argument " + std::to_string(i + 1) + " contains a NUL byte");
     }
   }
   for (const auto& name : unset_env) {
@@ -43,8 +40,7 @@ std::optional<Error> Command::Validate() const {
   }
   for (int fd : keep_fds) {
     if (fd < 3) {
-      return Invalid("keep_fd " + std::to_string(fd) +
-                     " is a standard stream; use stdio Inherit instead");
+      return Invalid("keep_fd " + std::to_string(fd) + " is a standard stream; use stdio Inherit instead");
     }
   }
   static const char* const kNames[] = {"stdin", "stdout", "stderr"};

@@ -23,9 +23,7 @@ struct Stdio {
 
   static Stdio Null() { return {}; }
   static Stdio Inherit() { return {Mode::kInherit, {}, false}; }
-  static Stdio File(std::string path, bool append = false) {
-    return {Mode::kFile, std::move(path), append};
-  }
+  static Stdio File(std::string path, bool append = false) { return {Mode::kFile, std::move(path), append}; }
 };
 
 struct Command {

@@ -5,10 +5,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -20,6 +23,7 @@
 #include <thread>
 
 #include "gtest/gtest.h"
+#include "reap/identity.h"
 #include "reap/proc.h"
 #include "testing/world.h"
 
@@ -630,6 +634,42 @@ TEST_F(DetachTest, CallerAtItsFdLimitCanDetach) {
   ASSERT_FALSE(filler.empty());
   ASSERT_TRUE(id.ok()) << id.error().ToString();
   ExpectOnlyChildren({id->pid});
+}
+
+// PID 1 of a new PID namespace whose /proc is still the parent's (unshare -p
+// without a new /proc): the identity holds no number of the other namespace.
+TEST_F(DetachTest, IdentityUnderAProcOfAnotherPidNamespace) {
+  int p[2];
+  ASSERT_EQ(pipe2(p, O_CLOEXEC), 0);
+  long child = syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, nullptr, nullptr, nullptr, 0);
+  ASSERT_GE(child, 0) << std::strerror(errno);
+  if (child == 0) {
+    auto id = Detach(Probe());
+    long v[6] = {id.ok(),
+                 id.ok() ? id->pid : 0,
+                 id.ok() ? id->pgid : 0,
+                 id.ok() ? id->sid : 0,
+                 id.ok() ? static_cast<long>(id->start_time) : -1,
+                 id.ok() && IsRunning(id.value())};
+    ssize_t w = write(p[1], v, sizeof v);
+    (void)w;
+    if (id.ok()) {
+      kill(id->pid, SIGKILL);
+      waitpid(id->pid, nullptr, 0);
+    }
+    _exit(0);
+  }
+  close(p[1]);
+  long v[6] = {};
+  ssize_t n = read(p[0], v, sizeof v);
+  close(p[0]);
+  EXPECT_TRUE(world_.AwaitExitAndReap(static_cast<pid_t>(child), Millis(10000)));
+  ASSERT_EQ(n, static_cast<ssize_t>(sizeof v));
+  ASSERT_EQ(v[0], 1);
+  EXPECT_EQ(v[2], v[1]) << "pgid from the other namespace";
+  EXPECT_EQ(v[3], v[1]) << "sid from the other namespace";
+  EXPECT_EQ(v[4], 0) << "a start time that /proc/PID cannot confirm here";
+  EXPECT_EQ(v[5], 1) << "IsRunning of a live command";
 }
 
 }  // namespace

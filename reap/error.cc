@@ -6,22 +6,38 @@ namespace reap {
 
 const char* StageName(Stage stage) {
   switch (stage) {
-    case Stage::kNone: return "none";
-    case Stage::kValidate: return "validate";
-    case Stage::kResolve: return "resolve";
-    case Stage::kSetup: return "setup";
-    case Stage::kIntermediate: return "intermediate";
-    case Stage::kFork: return "fork";
-    case Stage::kSetsid: return "setsid";
-    case Stage::kSignals: return "signals";
-    case Stage::kStdin: return "stdin";
-    case Stage::kStdout: return "stdout";
-    case Stage::kStderr: return "stderr";
-    case Stage::kChdir: return "chdir";
-    case Stage::kKeepFd: return "keep-fd";
-    case Stage::kCloseFds: return "close-fds";
-    case Stage::kExec: return "exec";
-    case Stage::kLost: return "lost";
+    case Stage::kNone:
+      return "none";
+    case Stage::kValidate:
+      return "validate";
+    case Stage::kResolve:
+      return "resolve";
+    case Stage::kSetup:
+      return "setup";
+    case Stage::kIntermediate:
+      return "intermediate";
+    case Stage::kFork:
+      return "fork";
+    case Stage::kSetsid:
+      return "setsid";
+    case Stage::kSignals:
+      return "signals";
+    case Stage::kStdin:
+      return "stdin";
+    case Stage::kStdout:
+      return "stdout";
+    case Stage::kStderr:
+      return "stderr";
+    case Stage::kChdir:
+      return "chdir";
+    case Stage::kKeepFd:
+      return "keep-fd";
+    case Stage::kCloseFds:
+      return "close-fds";
+    case Stage::kExec:
+      return "exec";
+    case Stage::kLost:
+      return "lost";
   }
   return "unknown";
 }

@@ -36,8 +36,8 @@ const char* StageName(Stage stage);
 
 struct Error {
   Stage stage = Stage::kNone;
-  int err = 0;          // errno value; 0 only when no system call failed
-  std::string what;     // the object involved: a path, an fd, an option
+  int err = 0;       // errno value; 0 only when no system call failed
+  std::string what;  // the object involved: a path, an fd, an option
 
   // "STAGE: WHAT: strerror(err)" (the strerror part only when err != 0).
   std::string ToString() const;
@@ -47,7 +47,7 @@ struct Error {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit on purpose
+  Result(T value) : value_(std::move(value)) {}      // NOLINT: implicit on purpose
   Result(Error error) : error_(std::move(error)) {}  // NOLINT
 
   bool ok() const { return value_.has_value(); }

@@ -12,7 +12,8 @@ namespace reap {
 struct Identity {
   pid_t pid = 0;
   // Field 22 of /proc/PID/stat (clock ticks after boot), read by the process
-  // itself before exec. 0 when /proc was not readable there.
+  // itself before exec. 0 when not known: /proc was not readable there, or
+  // belonged to another PID namespace (unshare -p without a new /proc).
   std::uint64_t start_time = 0;
   pid_t pgid = 0;  // process group after setsid (== pid: it leads it)
   pid_t sid = 0;   // session after setsid (== pid: it leads it)
@@ -21,9 +22,12 @@ struct Identity {
 // True while /proc shows a process with this pid AND this start time (a
 // zombie counts: it is still that process). False once it is reaped or the
 // PID belongs to someone else. With start_time 0 only the pid is compared.
+// Without a /proc of this PID namespace, only whether the pid exists can be
+// known (kill(pid, 0)): a recycled pid or a zombie then counts as true.
 bool IsSameProcess(const Identity& id);
 
-// True when IsSameProcess and the process is not a zombie.
+// True when IsSameProcess and the process is not a zombie (without a /proc
+// of this namespace: as IsSameProcess).
 bool IsRunning(const Identity& id);
 
 }  // namespace reap

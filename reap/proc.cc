@@ -17,8 +17,7 @@ namespace {
 
 // Parses an optionally signed decimal at text[*i], stopping at a space or the
 // end. Allocation-free.
-REAP_NO_TSAN bool ParseNumber(const char* text, std::size_t len, std::size_t* i,
-                 long long* out) {
+REAP_NO_TSAN bool ParseNumber(const char* text, std::size_t len, std::size_t* i, long long* out) {
   bool negative = false;
   if (*i < len && text[*i] == '-') {
     negative = true;
@@ -64,9 +63,7 @@ Result<std::string> ReadSmallFile(const std::string& path, Stage stage) {
   return out;
 }
 
-std::string ProcPath(pid_t pid, const char* leaf) {
-  return "/proc/" + std::to_string(pid) + "/" + leaf;
-}
+std::string ProcPath(pid_t pid, const char* leaf) { return "/proc/" + std::to_string(pid) + "/" + leaf; }
 
 }  // namespace
 
@@ -100,15 +97,24 @@ REAP_NO_TSAN bool ParseRawProcStat(const char* text, std::size_t len, RawProcSta
     if (field >= 4 && field <= 7 && (v < -kIntMax - 1 || v > kIntMax)) return false;
     if (field >= 4 && field <= 6 && v < 0) return false;
     switch (field) {
-      case 4: out->ppid = static_cast<pid_t>(v); break;
-      case 5: out->pgrp = static_cast<pid_t>(v); break;
-      case 6: out->session = static_cast<pid_t>(v); break;
-      case 7: out->tty_nr = static_cast<int>(v); break;
+      case 4:
+        out->ppid = static_cast<pid_t>(v);
+        break;
+      case 5:
+        out->pgrp = static_cast<pid_t>(v);
+        break;
+      case 6:
+        out->session = static_cast<pid_t>(v);
+        break;
+      case 7:
+        out->tty_nr = static_cast<int>(v);
+        break;
       case 22:
         if (v < 0) return false;
         out->start_time = static_cast<std::uint64_t>(v);
         break;
-      default: break;
+      default:
+        break;
     }
   }
   return true;
@@ -149,15 +155,13 @@ Result<ProcStatus> ReadProcStatus(pid_t pid) {
     std::string_view line(t.data() + pos, end - pos);
     auto hex = [&](std::string_view key, std::uint64_t* out) {
       if (line.substr(0, key.size()) != key) return;
-      *out = std::strtoull(std::string(line.substr(key.size())).c_str(),
-                           nullptr, 16);
+      *out = std::strtoull(std::string(line.substr(key.size())).c_str(), nullptr, 16);
     };
     hex("SigBlk:", &st.sig_blk);
     hex("SigIgn:", &st.sig_ign);
     hex("SigCgt:", &st.sig_cgt);
     if (line.substr(0, 5) == "PPid:") {
-      st.ppid = static_cast<pid_t>(
-          std::strtol(std::string(line.substr(5)).c_str(), nullptr, 10));
+      st.ppid = static_cast<pid_t>(std::strtol(std::string(line.substr(5)).c_str(), nullptr, 10));
     }
     pos = end + 1;
   }
@@ -211,6 +215,14 @@ std::vector<pid_t> ListChildren(pid_t parent) {
   closedir(dir);
   std::sort(out.begin(), out.end());
   return out;
+}
+
+bool ProcIsThisNamespaces() {
+  char buf[32];
+  ssize_t n = readlink("/proc/self", buf, sizeof buf - 1);
+  if (n <= 0) return false;
+  buf[n] = '\0';
+  return std::strtol(buf, nullptr, 10) == static_cast<long>(getpid());
 }
 
 }  // namespace reap

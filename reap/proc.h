@@ -19,13 +19,13 @@ namespace reap {
 // The fields of /proc/PID/stat that identify a process and its place in the
 // process tree. Field numbers are those of proc(5).
 struct ProcStat {
-  pid_t pid = 0;             // (1)
-  std::string comm;          // (2) without the parentheses; may hold anything
-  char state = '?';          // (3) R S D Z T t X I ...
-  pid_t ppid = 0;            // (4)
-  pid_t pgrp = 0;            // (5)
-  pid_t session = 0;         // (6)
-  int tty_nr = 0;            // (7) 0: no controlling terminal
+  pid_t pid = 0;                 // (1)
+  std::string comm;              // (2) without the parentheses; may hold anything
+  char state = '?';              // (3) R S D Z T t X I ...
+  pid_t ppid = 0;                // (4)
+  pid_t pgrp = 0;                // (5)
+  pid_t session = 0;             // (6)
+  int tty_nr = 0;                // (7) 0: no controlling terminal
   std::uint64_t start_time = 0;  // (22) clock ticks after boot
 };
 
@@ -68,6 +68,11 @@ Result<std::vector<int>> ListFds(pid_t pid);
 
 // argv of PID as recorded at exec (empty for a zombie).
 Result<std::vector<std::string>> ReadCmdline(pid_t pid);
+
+// True when /proc belongs to this process's PID namespace (/proc/self names
+// getpid()). False under a /proc of another namespace (unshare -p without a
+// new /proc mount), or without /proc: then /proc/PID is not process PID.
+bool ProcIsThisNamespaces();
 
 // PIDs whose parent is PID (scans /proc; includes zombies), ascending.
 std::vector<pid_t> ListChildren(pid_t parent);

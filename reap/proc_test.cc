@@ -81,8 +81,8 @@ TEST(ProcStatTest, GoneProcessIsAnError) {
 // Any name the kernel could show (up to 64 bytes of anything but NUL, so
 // spaces, parentheses and newlines included) round-trips with every field.
 RC_GTEST_PROP(ProcStatProperty, FormatThenParseGivesTheFieldsBack, ()) {
-  const auto comm = *rc::gen::container<std::string>(
-      *rc::gen::inRange<std::size_t>(0, 65), rc::gen::inRange<char>(1, 127));
+  const auto comm =
+      *rc::gen::container<std::string>(*rc::gen::inRange<std::size_t>(0, 65), rc::gen::inRange<char>(1, 127));
   const auto pid = *rc::gen::inRange<int>(1, 0x7fffffff);
   const auto ppid = *rc::gen::inRange<int>(0, 0x7fffffff);
   const auto sid = *rc::gen::inRange<int>(0, 0x7fffffff);

@@ -198,10 +198,11 @@ REAP_CHILD_SIDE void ReadOwnStat(Shared* sh) {
   }
   sys::Close(fd);
   RawProcStat st;
-  if (ParseRawProcStat(buf, len, &st)) {
+  // A /proc of another PID namespace (unshare -p without a new /proc) shows
+  // this process under another number: its start time could not be checked
+  // against /proc/PID later, so it stays 0 ("not known").
+  if (ParseRawProcStat(buf, len, &st) && st.pid == static_cast<pid_t>(syscall(SYS_getpid))) {
     sh->start_time = st.start_time;
-    sh->pgid = st.pgrp;
-    sh->sid = st.session;
   }
 }
 
@@ -297,6 +298,9 @@ REAP_CHILD_SIDE int CommandMain(void* p) {
 #ifndef REAP_DEFECT_SKIP_SETSID
   if (syscall(SYS_setsid) < 0) Fail(sh, Stage::kSetsid, errno);
 #endif
+  // From the system calls, not /proc: right in any PID namespace.
+  sh->pgid = static_cast<pid_t>(syscall(SYS_getpgid, 0));
+  sh->sid = static_cast<pid_t>(syscall(SYS_getsid, 0));
   ReadOwnStat(sh);
 
   sh->progress = static_cast<int>(Stage::kSignals);
