@@ -347,6 +347,18 @@ TEST_F(ReaperTest, JsonOutput) {
   EXPECT_EQ(r.out, expected);
 }
 
+// An argument that is not UTF-8 still gives valid JSON: each invalid byte is
+// U+FFFD, valid multi-byte characters pass through.
+TEST_F(ReaperTest, JsonIsValidUtf8WhateverTheArguments) {
+  RunResult r = Reaper({"--json", "--", "sleep", "30", "\xff\xfeok", "caf\xc3\xa9", "\xed\xa0\x80", "\xc3"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string argv = r.out.substr(r.out.find("\"argv\""));
+  EXPECT_EQ(argv,
+            "\"argv\":[\"sleep\",\"30\",\"\\ufffd\\ufffdok\",\"caf\xc3\xa9\",\"\\ufffd\\ufffd\\ufffd\","
+            "\"\\ufffd\"]}\n");
+  for (unsigned char c : r.out) EXPECT_TRUE(c < 0x80 || c == 0xc3 || c == 0xa9) << static_cast<int>(c);
+}
+
 TEST_F(ReaperTest, ShellOptionRunsAPipelineDetached) {
   std::string dir = reap_testing::TempDir();
   RunResult r = Reaper({"--cwd", dir, "--shell", "echo hello | tr a-z A-Z > out.txt"});
