@@ -47,7 +47,9 @@ struct Command {
   std::vector<int> keep_fds;
   // fds 0, 1, 2 of the command. Files are opened before the chdir, so a
   // relative path is relative to the caller's cwd; outputs are created with
-  // mode 0666 & ~umask.
+  // mode 0666 & ~umask. When stdout and stderr name the same path (with the
+  // same append flag), the file is opened once and shared, so neither
+  // stream overwrites the other.
   std::array<Stdio, 3> stdio{};
 
   // Checks the data alone (no system state): empty program, NUL bytes,

@@ -178,6 +178,12 @@ Result<Identity> Start(const Command& command, bool caller_is_intermediate) {
   args.cwd = command.cwd.empty() ? nullptr : command.cwd.c_str();
   args.umask = command.umask ? static_cast<int>(*command.umask) : -1;
   for (int i = 0; i < 3; ++i) args.stdio[i] = StdioPlan(command.stdio[i], i);
+  const Stdio& out = command.stdio[1];
+  const Stdio& err = command.stdio[2];
+  if (out.mode == Stdio::Mode::kFile && err.mode == Stdio::Mode::kFile && out.path == err.path &&
+      out.append == err.append) {
+    args.stdio[2].mode = internal::SpawnStdio::kSameAsStdout;
+  }
   args.keep_fds = p.keep_fds.data();
   args.keep_count = p.keep_fds.size();
   args.caller_is_intermediate = caller_is_intermediate;

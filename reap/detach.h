@@ -28,9 +28,10 @@ namespace reap {
 //    attempt is left (none running, no zombie).
 // "Confirmed" means the command's execve is past its point of no return (the
 // kernel has replaced its memory); /proc/PID/cmdline and /proc/PID/environ
-// may read empty for a few more microseconds while the kernel finishes the
-// exec. A new program that cannot load at all (e.g. a missing ELF
-// interpreter) is then killed by the kernel, after Detach reported success.
+// may, for a few more microseconds while the kernel finishes the exec, read
+// empty or still show the caller's argv and environment. A missing ELF
+// interpreter is found by execve itself: Detach reports it as a failed exec
+// (ENOENT).
 // Cost does not grow with the caller's memory (no fork of the caller).
 // Thread-safe; no fd of one call can leak into another call's command.
 // Each thread that calls Detach keeps one 140 KiB private mapping (the two

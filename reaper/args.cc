@@ -11,9 +11,7 @@
 namespace reaper {
 namespace {
 
-reap::Error Usage(std::string message) {
-  return reap::Error{reap::Stage::kValidate, 0, std::move(message)};
-}
+reap::Error Usage(std::string message) { return reap::Error{reap::Stage::kValidate, 0, std::move(message)}; }
 
 // "-name", "--name", "-name=V", "--name=V" -> name (without value).
 std::string_view FlagName(std::string_view arg) {
@@ -89,8 +87,7 @@ reap::Result<CliOptions> ParseLegacy(const std::vector<std::string>& args) {
     }
   }
   if (i < args.size()) {
-    return Usage("unexpected argument '" + args[i] +
-                 "' (legacy form takes only -cmd and -args)");
+    return Usage("unexpected argument '" + args[i] + "' (legacy form takes only -cmd and -args)");
   }
   if (help) {
     o.action = CliOptions::Action::kLegacyHelp;
@@ -122,8 +119,7 @@ bool IsLegacyForm(const std::vector<std::string>& args) {
   if (name.empty()) return false;
   const std::string& a = args[0];
   bool single_dash = a[1] != '-';
-  return name == "cmd" || name == "args" ||
-         (single_dash && (name == "h" || name == "v"));
+  return name == "cmd" || name == "args" || (single_dash && (name == "h" || name == "v"));
 }
 
 reap::Result<CliOptions> ParseArgs(const std::vector<std::string>& args) {
@@ -225,6 +221,7 @@ reap::Result<CliOptions> ParseArgs(const std::vector<std::string>& args) {
     }
   }
   if (shell) {
+    if (shell->find_first_not_of(" \t\n") == std::string::npos) return Usage("--shell needs a command line");
     if (i < args.size()) return Usage("--shell takes the whole command line; got extra '" + args[i] + "'");
     o.command.program = "/bin/sh";
     o.command.args = {"-c", *shell};
@@ -255,7 +252,8 @@ Options:
                      - inherits)
   --append           append to the --stdout/--stderr files instead
   --cwd DIR          run COMMAND in DIR (stdio files are opened first,
-                     relative to the current directory)
+                     relative to the current directory; a relative COMMAND
+                     path is found in DIR)
   --env NAME=VALUE   set a variable in COMMAND's environment (repeatable)
   --unset-env NAME   remove a variable from it (repeatable)
   --clear-env        start from an empty environment
@@ -276,8 +274,9 @@ shell would, but nothing is expanded and no shell runs. The PID is printed
 with no trailing newline. -h shows the legacy usage, -v the version.
 
 Exit status: 0 started; 2 usage error; 126 found but not executable;
-127 not found; 1 any other failure. On failure stdout is empty and stderr
-has one line: "reaper: STAGE: WHAT: REASON".
+127 not found; 3 started, but the PID could not be written to stdout (the
+command keeps running; stderr names it); 1 any other failure. On failure
+stdout is empty and stderr has one line: "reaper: STAGE: WHAT: REASON".
 )";
 }
 

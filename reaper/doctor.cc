@@ -41,8 +41,7 @@ int RunDoctor(std::FILE* out) {
   probe.args = {"0.3"};
   auto id = reap::Detach(probe);
   if (!id.ok()) {
-    std::fprintf(out, "  probe: could not detach /bin/sleep: %s\n",
-                 id.error().ToString().c_str());
+    std::fprintf(out, "  probe: could not detach /bin/sleep: %s\n", id.error().ToString().c_str());
     std::fprintf(out, "verdict: UNKNOWN (the check itself failed)\n");
     return 1;
   }
@@ -79,8 +78,8 @@ int RunDoctor(std::FILE* out) {
     }
     return 0;
   }
-  std::fprintf(out, "  exited orphans are reaped: NO (pid %d is %s, parent %s)\n",
-               id->pid, zombie ? "a zombie" : "still running", Describe(adopter).c_str());
+  std::fprintf(out, "  exited orphans are reaped: NO (pid %d is %s, parent %s)\n", id->pid,
+               zombie ? "a zombie" : "still running", Describe(adopter).c_str());
   std::fprintf(out,
                "verdict: PROBLEM: %s does not reap orphans; every detached process that "
                "exits stays a zombie.\n"

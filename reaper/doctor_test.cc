@@ -38,8 +38,10 @@ std::vector<std::string> DoctorInNamespace(bool reaps) {
       if (!eof && poll(&p, 1, 5) > 0) {
         char buf[4096];
         ssize_t n = read(out[0], buf, sizeof buf);
-        if (n > 0) text.append(buf, static_cast<std::size_t>(n));
-        else eof = true;
+        if (n > 0)
+          text.append(buf, static_cast<std::size_t>(n));
+        else
+          eof = true;
       }
       int st = 0;
       pid_t w = waitpid(reaps ? -1 : pid, &st, WNOHANG);

@@ -22,6 +22,7 @@
 namespace {
 
 constexpr int kExitFailure = 1;
+constexpr int kExitUnreported = 3;  // started, but the PID could not be printed
 constexpr int kExitUsage = 2;
 
 int Fail(const std::string& line, int code) {
@@ -139,7 +140,7 @@ int Run(const std::vector<std::string>& args) {
     int e = errno;
     return Fail(std::string("output: stdout: ") + std::strerror(e) + " (pid " + std::to_string(id->pid) +
                     " keeps running)",
-                kExitFailure);
+                kExitUnreported);
   }
   return 0;
 }

@@ -390,10 +390,10 @@ TEST_F(ReaperTest, StdioEnvAndCwdOptions) {
 
 TEST_F(ReaperTest, UnwritableStdoutIsAnErrorButTheCommandLivesOn) {
   // reaper's stdout is closed (its caller is gone, say): it reports the
-  // failure with the PID on stderr and exits 1, and the detached command,
+  // failure with the PID on stderr and exits 3, and the detached command,
   // which must outlive its caller, keeps running.
   RunResult r = reap_testing::Run({"/bin/sh", "-c", "\"$0\" -- sleep 30 >&-; echo rc=$?", reaper_});
-  EXPECT_NE(r.out.find("rc=1"), std::string::npos) << r.out << r.err;
+  EXPECT_NE(r.out.find("rc=3"), std::string::npos) << r.out << r.err;
   const std::string prefix = "reaper: output: stdout: Bad file descriptor (pid ";
   ASSERT_EQ(r.err.rfind(prefix, 0), 0u) << r.err;
   pid_t pid = static_cast<pid_t>(std::atoi(r.err.c_str() + prefix.size()));
@@ -402,6 +402,28 @@ TEST_F(ReaperTest, UnwritableStdoutIsAnErrorButTheCommandLivesOn) {
   ASSERT_TRUE(st.ok());
   EXPECT_EQ(st->ppid, getpid());
   EXPECT_NE(st->state, 'Z');
+}
+
+// --shell '' is a usage error; it does not start an empty shell.
+TEST_F(ReaperTest, EmptyShellCommandLineIsAUsageError) {
+  for (const char* line : {"", "  "}) {
+    RunResult r = Reaper({"--shell", line});
+    EXPECT_EQ(r.exit_code, 2) << line;
+    EXPECT_EQ(r.err, "reaper: usage: --shell needs a command line (see reaper --help)\n");
+    ExpectNoChildren();
+  }
+}
+
+// --stdout F --stderr F: one open file shared by both, as daemonize and
+// start-stop-daemon do; neither stream overwrites the other.
+TEST_F(ReaperTest, StdoutAndStderrToTheSameFileShareIt) {
+  std::string dir = reap_testing::TempDir();
+  std::string log = dir + "/both.log";
+  RunResult r = Reaper({"--stdout", log, "--stderr", log, "--", "/bin/sh", "-c",
+                        "echo out-line; echo err-line >&2; echo out-again"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_TRUE(world_.AwaitExitAndReap(Pid(r.out, true)));
+  EXPECT_EQ(reap_testing::ReadAll(log), "out-line\nerr-line\nout-again\n");
 }
 
 }  // namespace

@@ -5,12 +5,18 @@ namespace internal {
 
 const char* FaultPointName(FaultPoint p) {
   switch (p) {
-    case FaultPoint::kBeforeFirstClone: return "before_first_clone";
-    case FaultPoint::kIntermediateBeforeClone: return "intermediate_before_clone";
-    case FaultPoint::kChildBeforeExec: return "child_before_exec";
-    case FaultPoint::kAfterExecBeforeReport: return "after_exec_before_report";
-    case FaultPoint::kBeforeReturn: return "before_return";
-    case FaultPoint::kCount: break;
+    case FaultPoint::kBeforeFirstClone:
+      return "before_first_clone";
+    case FaultPoint::kIntermediateBeforeClone:
+      return "intermediate_before_clone";
+    case FaultPoint::kChildBeforeExec:
+      return "child_before_exec";
+    case FaultPoint::kAfterExecBeforeReport:
+      return "after_exec_before_report";
+    case FaultPoint::kBeforeReturn:
+      return "before_return";
+    case FaultPoint::kCount:
+      break;
   }
   return "unknown";
 }

@@ -9,11 +9,11 @@ namespace reap {
 namespace internal {
 
 enum class FaultPoint : int {
-  kBeforeFirstClone = 0,      // caller, signals blocked, nothing created yet
-  kIntermediateBeforeClone,   // in the intermediate, before the second clone
-  kChildBeforeExec,           // in the command's process, just before execve
-  kAfterExecBeforeReport,     // caller, exec confirmed, result not yet built
-  kBeforeReturn,              // caller, everything reaped, about to return
+  kBeforeFirstClone = 0,     // caller, signals blocked, nothing created yet
+  kIntermediateBeforeClone,  // in the intermediate, before the second clone
+  kChildBeforeExec,          // in the command's process, just before execve
+  kAfterExecBeforeReport,    // caller, exec confirmed, result not yet built
+  kBeforeReturn,             // caller, everything reaped, about to return
   kCount,
 };
 
@@ -24,8 +24,7 @@ const char* FaultPointName(FaultPoint p);
 using FaultHook = void (*)(FaultPoint);
 void SetFaultHook(FaultHook hook);
 void HitFaultPoint(FaultPoint p);
-#define REAP_FAULT_POINT(p) \
-  ::reap::internal::HitFaultPoint(::reap::internal::FaultPoint::p)
+#define REAP_FAULT_POINT(p) ::reap::internal::HitFaultPoint(::reap::internal::FaultPoint::p)
 #else
 #define REAP_FAULT_POINT(p) ((void)0)
 #endif

@@ -229,6 +229,10 @@ REAP_CHILD_SIDE int SetupStdio(const SpawnArgs& a, Shared* sh) {
       if (flags >= 0 && (flags & FD_CLOEXEC)) sys::Fcntl(target, F_SETFD, 0);
       continue;
     }
+    if (s.mode == SpawnStdio::kSameAsStdout) {
+      if (sys::Dup2(1, target) < 0) Fail(sh, stage, errno);
+      continue;
+    }
     int fd = sys::Open(s.path, s.flags, 0666);
     if (fd < 0) Fail(sh, stage, errno);
     if (fd != target) {

@@ -13,20 +13,22 @@ namespace reap {
 namespace internal {
 
 struct SpawnStdio {
-  enum Mode : int { kNull, kInherit, kFile } mode;
+  // kSameAsStdout (stderr only): a dup of the command's fd 1, when both name
+  // the same file: one open file description, so neither clobbers the other.
+  enum Mode : int { kNull, kInherit, kFile, kSameAsStdout } mode;
   const char* path;  // kFile: the file; kNull: "/dev/null"
   int flags;         // open(2) flags, without O_CLOEXEC
 };
 
 // Plain pointers into storage the caller keeps alive for the whole Spawn.
 struct SpawnArgs {
-  const char* path;        // resolved program path, given to execve
-  char* const* argv;       // NULL-terminated
-  char* const* envp;       // NULL-terminated
-  const char* cwd;         // nullptr: keep the caller's
-  int umask;               // -1: keep the caller's
+  const char* path;   // resolved program path, given to execve
+  char* const* argv;  // NULL-terminated
+  char* const* envp;  // NULL-terminated
+  const char* cwd;    // nullptr: keep the caller's
+  int umask;          // -1: keep the caller's
   SpawnStdio stdio[3];
-  const int* keep_fds;     // ascending, unique, all >= 3
+  const int* keep_fds;  // ascending, unique, all >= 3
   std::size_t keep_count;
   // false: caller -> intermediate -> command (Detach). true: the caller is
   // the intermediate itself: the command is its child (DetachAsIntermediate).
@@ -35,8 +37,8 @@ struct SpawnArgs {
 static_assert(std::is_trivially_destructible<SpawnArgs>::value,
               "SpawnArgs is read between clone and exec: no destructors");
 
-// Runs the clone chain (one or two clones, see caller_is_intermediate). On failure the Error's `what` is filled from args
-// (the path, cwd or fd involved).
+// Runs the clone chain (one or two clones, see caller_is_intermediate). On failure the Error's `what` is
+// filled from args (the path, cwd or fd involved).
 Result<Identity> Spawn(const SpawnArgs& args);
 
 }  // namespace internal
