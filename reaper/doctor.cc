@@ -24,6 +24,17 @@ std::string Describe(pid_t pid) {
 
 int RunDoctor(std::FILE* out) {
   std::fprintf(out, "reaper doctor\n");
+  // Everything below is observed through /proc: without one of this PID
+  // namespace (none mounted, or another namespace's), nothing can be told.
+  if (!reap::ProcIsThisNamespaces()) {
+    std::fprintf(out,
+                 "  /proc: not mounted, or it belongs to another PID namespace (/proc/self is not pid %d)\n"
+                 "verdict: UNKNOWN: adoption and reaping cannot be observed here\n"
+                 "advice: mount a /proc of this namespace (unshare --mount-proc, mount -t proc proc /proc) "
+                 "and run reaper doctor again.\n",
+                 static_cast<int>(getpid()));
+    return kDoctorUnknown;
+  }
   std::fprintf(out, "  pid 1 of this PID namespace: %s\n", Describe(1).c_str());
   int sub = 0;
   std::fprintf(out, "  PR_SET_CHILD_SUBREAPER: %s\n",
@@ -43,7 +54,7 @@ int RunDoctor(std::FILE* out) {
   if (!id.ok()) {
     std::fprintf(out, "  probe: could not detach /bin/sleep: %s\n", id.error().ToString().c_str());
     std::fprintf(out, "verdict: UNKNOWN (the check itself failed)\n");
-    return 1;
+    return kDoctorUnknown;
   }
   auto st = reap::ReadProcStat(id->pid);
   pid_t adopter = st.ok() ? st->ppid : 0;

@@ -6,8 +6,13 @@
 
 namespace reaper {
 
+// Exit status when the doctor cannot tell (no /proc of this namespace, or
+// the check itself failed).
+inline constexpr int kDoctorUnknown = 4;
+
 // Prints findings and a verdict to OUT. Returns 0 when detached processes
-// that exit get reaped here, 1 when they stay zombies (or the check failed).
+// that exit get reaped here (OK or SLOW), 1 when they stay zombies,
+// kDoctorUnknown when it cannot tell.
 int RunDoctor(std::FILE* out);
 
 }  // namespace reaper

@@ -2,6 +2,8 @@
 // init (this test) either reaps orphans or does not.
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -62,6 +64,39 @@ TEST(DoctorTest, ReportsAnInitThatDoesNotReap) {
   EXPECT_NE(r[1].find("exited orphans are reaped: NO"), std::string::npos) << r[1];
   EXPECT_NE(r[1].find("verdict: PROBLEM"), std::string::npos) << r[1];
   EXPECT_NE(r[1].find("advice:"), std::string::npos) << r[1];
+}
+
+// PID 1 of a new PID namespace whose /proc is still the parent's: the
+// doctor must not report numbers it cannot observe.
+TEST(DoctorTest, SaysItCannotTellWithoutItsOwnProc) {
+  std::string reaper = reap_testing::Runfile("reaper/reaper");
+  int out[2];
+  ASSERT_EQ(pipe2(out, O_CLOEXEC), 0);
+  long pid = syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, nullptr, nullptr, nullptr, 0);
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    dup2(out[1], 1);
+    execl(reaper.c_str(), "reaper", "doctor", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(out[1]);
+  std::string text;
+  char buf[4096];
+  pollfd p = {out[0], POLLIN, 0};
+  auto end = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < end && poll(&p, 1, 100) >= 0) {
+    if (!(p.revents & (POLLIN | POLLHUP))) continue;
+    ssize_t n = read(out[0], buf, sizeof buf);
+    if (n <= 0) break;
+    text.append(buf, static_cast<std::size_t>(n));
+  }
+  close(out[0]);
+  int status = 0;
+  reap_testing::PollUntil([&] { return waitpid(static_cast<pid_t>(pid), &status, WNOHANG) != 0; },
+                          reap_testing::Millis(20000));
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 4) << status << "\n" << text;
+  EXPECT_NE(text.find("verdict: UNKNOWN"), std::string::npos) << text;
+  EXPECT_EQ(text.find("verdict: OK"), std::string::npos) << text;
 }
 
 TEST(DoctorTest, ReportsAnInitThatReaps) {
