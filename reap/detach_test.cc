@@ -672,5 +672,29 @@ TEST_F(DetachTest, IdentityUnderAProcOfAnotherPidNamespace) {
   EXPECT_EQ(v[5], 1) << "IsRunning of a live command";
 }
 
+// DetachAsIntermediate on a thread with a small stack (32 KiB; the command's
+// stack does not fit in its frame): it uses a mapping instead of crashing.
+TEST_F(DetachTest, AsIntermediateOnASmallThreadStack) {
+  static std::atomic<pid_t> started{0};
+  started = 0;
+  pthread_attr_t attr;
+  ASSERT_EQ(pthread_attr_init(&attr), 0);
+  ASSERT_EQ(pthread_attr_setstacksize(&attr, 32 * 1024), 0);
+  pthread_t thread;
+  ASSERT_EQ(pthread_create(
+                &thread, &attr,
+                [](void*) -> void* {
+                  auto id = DetachAsIntermediate(Probe());
+                  started = id.ok() ? id->pid : -1;
+                  return nullptr;
+                },
+                nullptr),
+            0);
+  pthread_attr_destroy(&attr);
+  ASSERT_EQ(pthread_join(thread, nullptr), 0);
+  ASSERT_GT(started.load(), 0);
+  ExpectOnlyChildren({started.load()});
+}
+
 }  // namespace
 }  // namespace reap

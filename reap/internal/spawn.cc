@@ -50,6 +50,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -425,14 +426,10 @@ Result<Identity> Outcome(const Shared& sh, const SpawnArgs& args, pid_t cpid,
   return id;
 }
 
-// caller_is_intermediate: one clone; the command is the caller's child. Its
-// stack is an array in this frame: the calling thread sleeps (CLONE_VFORK)
-// until the command execs or dies, so nothing else uses that memory, and no
-// mapping has to be made and unmapped (an unmap after another CPU ran on it
-// costs a TLB shootdown). A command that never reached a successful exec is
-// reaped here.
-Result<Identity> SpawnDirect(const SpawnArgs& args) {
-  alignas(64) char stack[kStackSize];
+// caller_is_intermediate: one clone; the command is the caller's child,
+// running on STACK_TOP (see SpawnDirectOnFrame). A command that never
+// reached a successful exec is reaped here.
+Result<Identity> SpawnDirect(const SpawnArgs& args, char* stack_top) {
   Shared sh{};
   sh.args = &args;
   sh.command_mm_alive = 1;
@@ -440,8 +437,8 @@ Result<Identity> SpawnDirect(const SpawnArgs& args) {
   if (BlockAllSignals(&old) != 0) return Error{Stage::kSetup, errno, "sigprocmask"};
   REAP_FAULT_POINT(kBeforeFirstClone);
   int flags = CLONE_VM | CLONE_VFORK | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD;
-  pid_t cpid = sys::Clone(CommandMain, stack + sizeof stack, static_cast<unsigned long>(flags), &sh,
-                          &sh.command_pid, &sh.command_mm_alive);
+  pid_t cpid = sys::Clone(CommandMain, stack_top, static_cast<unsigned long>(flags), &sh, &sh.command_pid,
+                          &sh.command_mm_alive);
   int clone_errno = errno;
   RawSigprocmask(SIG_SETMASK, old, nullptr);
   if (cpid < 0) return Error{Stage::kFork, clone_errno, "clone"};
@@ -539,10 +536,54 @@ Result<Identity> SpawnChain(const SpawnArgs& args) {
   return result;
 }
 
+// The command's stack as an array in this frame: the calling thread sleeps
+// (CLONE_VFORK) until the command execs or dies, so nothing else uses that
+// memory, and no mapping has to be made and unmapped (an unmap after another
+// CPU ran on it costs a TLB shootdown).
+__attribute__((noinline)) Result<Identity> SpawnDirectOnFrame(const SpawnArgs& args) {
+  alignas(64) char stack[kStackSize];
+  return SpawnDirect(args, stack + sizeof stack);
+}
+
+// Whether this thread's stack has room for SpawnDirectOnFrame. The main
+// thread's stack grows up to RLIMIT_STACK; another thread's is fixed, and
+// may be as small as 16 KiB (PTHREAD_STACK_MIN). Cached per thread.
+bool FrameHasRoomForAStack() {
+  constexpr std::size_t kNeeded = kStackSize + 32 * 1024;  // + what the call itself uses
+  thread_local char* t_low = nullptr;                      // lowest usable address
+  thread_local bool t_known = false;
+  if (!t_known) {
+    t_known = true;
+    if (syscall(SYS_gettid) == getpid()) {
+      rlimit rl{};
+      bool big =
+          getrlimit(RLIMIT_STACK, &rl) == 0 && (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= (1u << 20));
+      t_low = big ? nullptr : reinterpret_cast<char*>(~uintptr_t{0});
+    } else {
+      pthread_attr_t attr;
+      void* low = nullptr;
+      std::size_t size = 0;
+      if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+        if (pthread_attr_getstack(&attr, &low, &size) != 0) low = nullptr;
+        pthread_attr_destroy(&attr);
+      }
+      t_low = low == nullptr ? reinterpret_cast<char*>(~uintptr_t{0}) : static_cast<char*>(low);
+    }
+  }
+  if (t_low == nullptr) return true;
+  char here;
+  return &here > t_low && static_cast<std::size_t>(&here - t_low) >= kNeeded;
+}
+
 }  // namespace
 
 Result<Identity> Spawn(const SpawnArgs& args) {
-  return args.caller_is_intermediate ? SpawnDirect(args) : SpawnChain(args);
+  if (!args.caller_is_intermediate) return SpawnChain(args);
+  if (FrameHasRoomForAStack()) return SpawnDirectOnFrame(args);
+  // A small thread stack: run the command on this thread's mapping instead.
+  auto mapping = t_chain_stacks.Get();
+  if (!mapping.ok()) return mapping.error();
+  return SpawnDirect(args, mapping.value() + 2 * kPage + kStackSize);
 }
 
 }  // namespace internal
