@@ -4,10 +4,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdlib.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -694,6 +699,55 @@ TEST_F(DetachTest, AsIntermediateOnASmallThreadStack) {
   ASSERT_EQ(pthread_join(thread, nullptr), 0);
   ASSERT_GT(started.load(), 0);
   ExpectOnlyChildren({started.load()});
+}
+
+// Without close_range (ENOSYS, as before Linux 5.9) and without /proc, an
+// fd above the soft RLIMIT_NOFILE (opened before the limit was lowered) is
+// still closed in the command. Run in a child: seccomp filter, a mount
+// namespace without /proc, a lowered limit.
+TEST_F(DetachTest, FdAboveTheSoftLimitIsClosedWithoutCloseRangeAndProc) {
+  std::string bash = "/bin/bash";
+  if (access(bash.c_str(), X_OK) != 0) GTEST_SKIP() << "no bash (needed for fd 5000 redirection)";
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    // Exit codes: 10 fd 5000 reached the command, 11 closed, 2x setup failed
+    // (24: /proc is still visible).
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) _exit(20);
+    if (unshare(CLONE_NEWNS) != 0) _exit(21);
+    if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) _exit(22);
+    // Hide /proc under an empty tmpfs (unmounting it can be refused in a
+    // user namespace, such as Bazel's sandbox, where its mount is locked).
+    if (mount("none", "/proc", "tmpfs", 0, "size=16k") != 0) _exit(23);
+    if (access("/proc/self/fd", F_OK) == 0) _exit(24);
+    if (dup2(0, 5000) != 5000) _exit(25);
+    rlimit rl{};
+    getrlimit(RLIMIT_NOFILE, &rl);
+    rl.rlim_cur = 1024;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0) _exit(26);
+    sock_filter filter[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 436 /* close_range */, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    sock_fprog prog = {static_cast<unsigned short>(sizeof filter / sizeof filter[0]), filter};
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) _exit(27);
+    if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0) _exit(28);
+    Command c;
+    c.program = "/bin/bash";
+    c.args = {"-c", "if true <&5000; then exit 10; else exit 11; fi 2>/dev/null"};
+    auto id = Detach(c);
+    if (!id.ok()) _exit(29);
+    int status = 0;
+    while (waitpid(id->pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 30);
+  }
+  int status = 0;
+  ASSERT_TRUE(world_.AwaitExitAndReap(child, Millis(20000), &status));
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 11) << "10: fd 5000 reached the command; 2x: setup step failed";
 }
 
 }  // namespace
