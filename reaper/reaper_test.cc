@@ -2,7 +2,9 @@
 // process is a subreaper, so whatever reaper detaches is adopted by it.
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -324,6 +326,54 @@ TEST_F(ReaperTest, PidfileDescriptorNeverReachesTheCommand) {
   EXPECT_NE(line.find(" fds=0,2\n"), std::string::npos) << line;
   std::string text = reap_testing::ReadAll(dir + "/s.pid");
   EXPECT_EQ(text, std::to_string(reap::ParsePidfile(text).value()) + "\n");
+}
+
+// The pidfile cannot be written after the command started (here: a
+// directory appears at its path while reaper is stopped between the exec
+// and the write): the command and everything it forked meanwhile are
+// killed (its whole process group), nothing is left.
+TEST_F(ReaperTest, FailedPidfileCommitKillsTheCommandsProcessGroup) {
+  std::string dir = reap_testing::TempDir();
+  std::string pidfile = dir + "/app.pid", log = dir + "/faults.log", err = dir + "/err";
+  std::string plan = std::string("REAP_FAULT_PLAN=before_return:") + log;
+  std::string faulty = reap_testing::Runfile("reaper/reaper_faults");
+  pid_t reaper = fork();
+  ASSERT_GE(reaper, 0);
+  if (reaper == 0) {
+    int fd = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(fd, 2);
+    putenv(plan.data());
+    execl(faulty.c_str(), "reaper", "--pidfile", pidfile.c_str(), "--", "/bin/sh", "-c",
+          "sleep 30 & exec sleep 31", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  // reaper stops itself once the command's exec is confirmed.
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        auto st = reap::ReadProcStat(reaper);
+        return st.ok() && st->state == 'T';
+      },
+      reap_testing::Millis(10000)));
+  pid_t command = 0;
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        auto kids = reap::ListChildren(reaper);
+        if (kids.empty()) return false;
+        command = kids[0];
+        return reap::ListChildren(command).size() == 1;  // the shell forked its sleep
+      },
+      reap_testing::Millis(10000)));
+  pid_t grandchild = reap::ListChildren(command)[0];
+  ASSERT_EQ(mkdir(pidfile.c_str(), 0755), 0);
+  ASSERT_EQ(mkdir((pidfile + "/occupied").c_str(), 0755), 0);
+  kill(reaper, SIGCONT);
+  int status = 0;
+  ASSERT_TRUE(world_.AwaitExitAndReap(reaper, reap_testing::Millis(10000), &status));
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1) << status;
+  EXPECT_EQ(reap_testing::ReadAll(err).rfind("reaper: pidfile: ", 0), 0u) << reap_testing::ReadAll(err);
+  EXPECT_TRUE(PollUntil([&] { return !reap_testing::Running(command) && !reap_testing::Running(grandchild); },
+                        reap_testing::Millis(5000)))
+      << "the command or its child survived the failed commit";
 }
 
 TEST_F(ReaperTest, FailedCommandLeavesNoPidfile) {
