@@ -1,5 +1,6 @@
 // reaper doctor, run as the only program of a private PID namespace whose
 // init (this test) either reaps orphans or does not.
+#include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
@@ -8,8 +9,10 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "gtest/gtest.h"
 #include "testing/scenario.h"
@@ -17,42 +20,66 @@
 
 namespace {
 
-// Runs `reaper doctor` from PID 1 of a new namespace. Returns {exit status,
-// output}. When REAPS, PID 1 reaps every orphan while waiting.
-std::vector<std::string> DoctorInNamespace(bool reaps) {
+// Reads OUT until EOF while waiting (bounded: 20 s) for PID to exit; when
+// REAP_ALL, reaps every other child too (an init that reaps). Returns
+// {exit status or -1, output}.
+std::vector<std::string> Collect(pid_t pid, int out, bool reap_all) {
+  std::string text;
+  int status = -1;
+  auto end = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  bool eof = false;
+  while (std::chrono::steady_clock::now() < end) {
+    pollfd p = {out, POLLIN, 0};
+    if (!eof && poll(&p, 1, 5) > 0) {
+      char buf[4096];
+      ssize_t n = read(out, buf, sizeof buf);
+      if (n > 0)
+        text.append(buf, static_cast<std::size_t>(n));
+      else
+        eof = true;
+    }
+    int st = 0;
+    pid_t w = waitpid(reap_all ? -1 : pid, &st, WNOHANG);
+    if (w == pid) status = st;
+    if (status != -1 && eof) break;
+    if (eof) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  close(out);
+  return {std::to_string(status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1), text};
+}
+
+// Starts `reaper doctor` with stdout on a pipe; returns {pid, read end}.
+std::pair<pid_t, int> StartDoctor(long (*start)()) {
   std::string reaper = reap_testing::Runfile("reaper/reaper");
-  return reap_testing::RunInPidNamespace([&]() -> std::vector<std::string> {
-    int out[2];
-    if (pipe2(out, O_CLOEXEC) != 0) return {"-1", "pipe failed"};
-    pid_t pid = fork();
-    if (pid == 0) {
-      dup2(out[1], 1);
-      execl(reaper.c_str(), "reaper", "doctor", static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    close(out[1]);
-    std::string text;
-    int status = -1;
-    auto end = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    bool eof = false;
-    while (std::chrono::steady_clock::now() < end) {
-      pollfd p = {out[0], POLLIN, 0};
-      if (!eof && poll(&p, 1, 5) > 0) {
-        char buf[4096];
-        ssize_t n = read(out[0], buf, sizeof buf);
-        if (n > 0)
-          text.append(buf, static_cast<std::size_t>(n));
-        else
-          eof = true;
-      }
-      int st = 0;
-      pid_t w = waitpid(reaps ? -1 : pid, &st, WNOHANG);
-      if (w == pid) status = st;
-      if (status != -1 && eof) break;
-      if (eof) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
+  int out[2];
+  if (pipe2(out, O_CLOEXEC) != 0) return {-1, -1};
+  long pid = start();
+  if (pid == 0) {
+    dup2(out[1], 1);
+    execl(reaper.c_str(), "reaper", "doctor", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(out[1]);
+  if (pid < 0) {
     close(out[0]);
-    return {std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1), text};
+    return {-1, -1};
+  }
+  return {static_cast<pid_t>(pid), out[0]};
+}
+
+long PlainFork() { return fork(); }
+// PID 1 of a new PID namespace that keeps the parent's /proc.
+long ForkIntoNewPidNamespace() {
+  return syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, nullptr, nullptr, nullptr, 0);
+}
+
+// Runs `reaper doctor` from PID 1 of a new namespace (with its own /proc).
+// When REAPS, PID 1 reaps every orphan while waiting.
+std::vector<std::string> DoctorInNamespace(bool reaps) {
+  return reap_testing::RunInPidNamespace([&]() -> std::vector<std::string> {
+    auto [pid, out] = StartDoctor(&PlainFork);
+    if (pid < 0) return {"-1", "could not start reaper doctor"};
+    return Collect(pid, out, reaps);
   });
 }
 
@@ -69,34 +96,12 @@ TEST(DoctorTest, ReportsAnInitThatDoesNotReap) {
 // PID 1 of a new PID namespace whose /proc is still the parent's: the
 // doctor must not report numbers it cannot observe.
 TEST(DoctorTest, SaysItCannotTellWithoutItsOwnProc) {
-  std::string reaper = reap_testing::Runfile("reaper/reaper");
-  int out[2];
-  ASSERT_EQ(pipe2(out, O_CLOEXEC), 0);
-  long pid = syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, nullptr, nullptr, nullptr, 0);
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    dup2(out[1], 1);
-    execl(reaper.c_str(), "reaper", "doctor", static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  close(out[1]);
-  std::string text;
-  char buf[4096];
-  pollfd p = {out[0], POLLIN, 0};
-  auto end = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (std::chrono::steady_clock::now() < end && poll(&p, 1, 100) >= 0) {
-    if (!(p.revents & (POLLIN | POLLHUP))) continue;
-    ssize_t n = read(out[0], buf, sizeof buf);
-    if (n <= 0) break;
-    text.append(buf, static_cast<std::size_t>(n));
-  }
-  close(out[0]);
-  int status = 0;
-  reap_testing::PollUntil([&] { return waitpid(static_cast<pid_t>(pid), &status, WNOHANG) != 0; },
-                          reap_testing::Millis(20000));
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 4) << status << "\n" << text;
-  EXPECT_NE(text.find("verdict: UNKNOWN"), std::string::npos) << text;
-  EXPECT_EQ(text.find("verdict: OK"), std::string::npos) << text;
+  auto [pid, out] = StartDoctor(&ForkIntoNewPidNamespace);
+  ASSERT_GE(pid, 0) << std::strerror(errno);
+  auto r = Collect(pid, out, /*reap_all=*/false);
+  EXPECT_EQ(r[0], "4") << r[1];
+  EXPECT_NE(r[1].find("verdict: UNKNOWN"), std::string::npos) << r[1];
+  EXPECT_EQ(r[1].find("verdict: OK"), std::string::npos) << r[1];
 }
 
 TEST(DoctorTest, ReportsAnInitThatReaps) {

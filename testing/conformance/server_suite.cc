@@ -272,19 +272,6 @@ class Server {
   Reaps reaps_;
 };
 
-struct Outcome {
-  Status status;
-  std::string reason;
-};
-Outcome Pass(std::string r) { return {Status::kPass, std::move(r)}; }
-Outcome Fail(std::string r) { return {Status::kFail, std::move(r)}; }
-
-std::string Join(const std::vector<int>& v) {
-  std::string s;
-  for (int x : v) s += (s.empty() ? "" : ",") + std::to_string(x);
-  return s;
-}
-
 class ServerSuite {
  public:
   ServerSuite(const Description& d, const SuiteOptions& o) : d_(d), o_(o), rng_(o.seed), server_(d, o) {}

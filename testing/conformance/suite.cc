@@ -161,12 +161,6 @@ std::string Ms(Clock::duration d) {
   return std::to_string(std::chrono::duration_cast<Millis>(d).count()) + " ms";
 }
 
-std::string Join(const std::vector<int>& v) {
-  std::string s;
-  for (int x : v) s += (s.empty() ? "" : ",") + std::to_string(x);
-  return s;
-}
-
 // Sends SIG to every other process of the caller's session.
 void SignalSession(int sig) {
   pid_t self = getpid(), sid = getsid(0);
@@ -647,12 +641,10 @@ std::optional<std::string> NoCommand(const Trial& t) {
   return why;
 }
 
-struct Outcome {
-  Status status;
-  std::string reason;
-};
-Outcome Pass(std::string r) { return {Status::kPass, std::move(r)}; }
-Outcome Fail(std::string r) { return {Status::kFail, std::move(r)}; }
+using internal::Fail;
+using internal::Join;
+using internal::Outcome;
+using internal::Pass;
 Outcome PassUnless(const std::optional<std::string>& failure, std::string ok) {
   return failure ? Fail(*failure) : Pass(std::move(ok));
 }

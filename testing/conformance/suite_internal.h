@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "testing/conformance/suite.h"
@@ -19,6 +20,21 @@ void BecomeCarelessCaller(const std::vector<int>& keep);
 
 // "the caller ignored SIGINT SIGQUIT SIGPIPE and blocked SIGUSR2".
 std::string CallerSignalsText();
+
+// What a property's check found.
+struct Outcome {
+  Status status;
+  std::string reason;
+};
+inline Outcome Pass(std::string r) { return {Status::kPass, std::move(r)}; }
+inline Outcome Fail(std::string r) { return {Status::kFail, std::move(r)}; }
+
+// "7,8,9".
+inline std::string Join(const std::vector<int>& v) {
+  std::string s;
+  for (int x : v) s += (s.empty() ? "" : ",") + std::to_string(x);
+  return s;
+}
 
 // The verdict of PROPERTY, SKIP when D does not claim it, reported to
 // o.on_verdict; its time runs from START.
