@@ -5,10 +5,13 @@
 #include <stdlib.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <string>
 
+#include "reap/identity.h"
 #include "reap/proc.h"
 
 namespace reap {
@@ -38,9 +41,22 @@ std::string NotRegular(mode_t mode) {
   return "is a device";
 }
 
+constexpr char kStartTimeAttr[] = "user.reap.start_time";
+
+// The start time recorded on an open pidfile, or 0.
+std::uint64_t RecordedStartTime(int fd) {
+  char buf[32];
+  ssize_t n = fgetxattr(fd, kStartTimeAttr, buf, sizeof buf - 1);
+  if (n <= 0) return 0;
+  buf[n] = '\0';
+  char* end = nullptr;
+  unsigned long long v = std::strtoull(buf, &end, 10);
+  return end != buf && *end == '\0' ? v : 0;
+}
+
 // Reads the pidfile BASE in DIR_FD once: O_NONBLOCK so a FIFO planted there
 // cannot hang us, O_NOFOLLOW so a link is not followed, then fstat.
-Result<pid_t> ReadPidfileAt(int dir_fd, const std::string& base, const std::string& path) {
+Result<Identity> ReadPidfileAt(int dir_fd, const std::string& base, const std::string& path) {
   int fd = openat(dir_fd, base.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
   if (fd < 0) {
     int e = errno;
@@ -66,16 +82,15 @@ Result<pid_t> ReadPidfileAt(int dir_fd, const std::string& base, const std::stri
     text.append(buf, static_cast<std::size_t>(n));
     if (text.size() > 64) break;  // certainly not a PID
   }
+  Identity id;
+  id.start_time = RecordedStartTime(fd);
   close(fd);
   auto pid = ParsePidfile(text);
   if (!pid.ok()) return Error{pid.error().stage, pid.error().err, path};
-  return pid;
+  id.pid = pid.value();
+  return id;
 }
 
-bool IsLive(pid_t pid) {
-  auto st = ReadProcStat(pid);
-  return st.ok() && st->state != 'Z' && st->state != 'X';
-}
 
 void SplitPath(const std::string& path, std::string* dir, std::string* base) {
   std::size_t slash = path.rfind('/');
@@ -92,20 +107,26 @@ constexpr int kLockAttempts = 2000;  // x 5 ms = 10 s
 
 }  // namespace
 
-Result<pid_t> ReadPidfile(const std::string& path) {
+Result<Identity> ReadPidfileIdentity(const std::string& path) {
   std::string dir, base;
   SplitPath(path, &dir, &base);
   if (base.empty()) return Error{Stage::kNone, EISDIR, path};
   int dir_fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir_fd < 0) return Error{Stage::kNone, errno, path};
-  auto pid = ReadPidfileAt(dir_fd, base, path);
+  auto id = ReadPidfileAt(dir_fd, base, path);
   close(dir_fd);
-  return pid;
+  return id;
+}
+
+Result<pid_t> ReadPidfile(const std::string& path) {
+  auto id = ReadPidfileIdentity(path);
+  if (!id.ok()) return id.error();
+  return id->pid;
 }
 
 bool PidfileNamesLiveProcess(const std::string& path) {
-  auto pid = ReadPidfile(path);
-  return pid.ok() && IsLive(pid.value());
+  auto id = ReadPidfileIdentity(path);
+  return id.ok() && IsRunning(id.value());
 }
 
 Result<PidfileWriter> PidfileWriter::Prepare(const std::string& path, bool force) {
@@ -132,10 +153,9 @@ Result<PidfileWriter> PidfileWriter::Prepare(const std::string& path, bool force
   if (fstatat(dir_fd, base.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
     if (!S_ISREG(st.st_mode)) return fail(Error{Stage::kSetup, EINVAL, path + ": " + NotRegular(st.st_mode)});
     auto old = ReadPidfileAt(dir_fd, base, path);  // read once: it may vanish
-    if (!force && old.ok() && IsLive(old.value())) {
-      return fail(Error{
-          Stage::kSetup, EEXIST,
-          path + " names running process " + std::to_string(old.value()) + " (use --force to replace it)"});
+    if (!force && old.ok() && IsRunning(old.value())) {
+      return fail(Error{Stage::kSetup, EEXIST,
+                        path + " names running process " + std::to_string(old->pid) + " (use --force to replace it)"});
     }
     // In a sticky directory only the owner of the file or of the directory
     // (or a privileged user) may replace it: find out before the start.
@@ -157,10 +177,15 @@ Result<PidfileWriter> PidfileWriter::Prepare(const std::string& path, bool force
   return PidfileWriter(path, temp, dir_fd);
 }
 
-Status PidfileWriter::Commit(pid_t pid) {
+Status PidfileWriter::Commit(pid_t pid, std::uint64_t start_time) {
   std::string text = std::to_string(pid) + "\n";
   int fd = open(temp_.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return Error{Stage::kSetup, errno, temp_};
+  if (start_time != 0) {
+    // Best effort: without user xattrs the pidfile is checked by pid alone.
+    std::string value = std::to_string(start_time);
+    (void)fsetxattr(fd, kStartTimeAttr, value.data(), value.size(), 0);
+  }
   std::size_t done = 0;
   while (done < text.size()) {
     ssize_t n = write(fd, text.data() + done, text.size() - done);

@@ -5,10 +5,12 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
 #include "reap/error.h"
+#include "reap/identity.h"
 
 namespace reap {
 
@@ -18,8 +20,16 @@ Result<pid_t> ParsePidfile(std::string_view text);
 // symbolic link (EINVAL for anything but a regular file).
 Result<pid_t> ReadPidfile(const std::string& path);
 
-// True when PATH holds a valid PID naming a process that exists and is not a
-// zombie. (A pidfile cannot tell a recycled PID from the original.)
+// The pid and, when the writer recorded it, the start time of the process a
+// pidfile names. PidfileWriter keeps the file a plain "PID\n" (what
+// `kill $(cat FILE)` and start-stop-daemon read) and records the start time
+// in the extended attribute user.reap.start_time; start_time is 0 where the
+// file has none (written by another tool, or a file system without user
+// xattrs), and then only the pid can be checked.
+Result<Identity> ReadPidfileIdentity(const std::string& path);
+
+// True when PATH names a process that is running: the same pid and, when
+// recorded, the same start time (a recycled PID does not count).
 bool PidfileNamesLiveProcess(const std::string& path);
 
 // Two-phase write so a failure never leaves a process without a pidfile or a
@@ -42,8 +52,9 @@ class [[nodiscard]] PidfileWriter {
   // errno of creating the temp file when the directory is not writable.
   static Result<PidfileWriter> Prepare(const std::string& path, bool force);
 
-  // Writes "PID\n" to the temp file, fsyncs it and renames it over the path.
-  [[nodiscard]] Status Commit(pid_t pid);
+  // Writes "PID\n" to the temp file (with START_TIME, when not 0, in its
+  // user.reap.start_time attribute), fsyncs it and renames it over the path.
+  [[nodiscard]] Status Commit(pid_t pid, std::uint64_t start_time = 0);
 
   PidfileWriter(PidfileWriter&& other) noexcept;
   PidfileWriter& operator=(PidfileWriter&&) = delete;

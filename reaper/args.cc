@@ -239,10 +239,27 @@ std::string HelpText() {
        reaper [OPTIONS] --shell 'CMDLINE'
        reaper -cmd='COMMAND' [-args='ARGS']      (legacy form)
        reaper doctor
+       reaper status TARGET
+       reaper signal SIGNAL TARGET
+       reaper stop [--timeout SECONDS] TARGET
+       reaper wait [--timeout SECONDS] TARGET
 
 Start COMMAND detached: in a new session, not a child of the caller, with
 default signal handling, an empty signal mask and only fds 0-2 (plus
---keep-fd ones). Prints its PID once the exec has succeeded.
+--keep-fd ones). Prints its PID once the exec has succeeded. (A command
+named doctor, status, signal, stop or wait needs "--" before it.)
+
+TARGET is --pidfile FILE (written by reaper --pidfile) or PID:START_TIME
+(the "target" that --json prints). The process is checked by PID and start
+time, and signalled through a pidfd: a recycled PID is never signalled.
+  status             is it running? exit 0 running, 1 dead but the pidfile
+                     exists, 3 not running, 4 unknown (LSB)
+  signal SIGNAL      send SIGNAL (TERM, SIGTERM or 15)
+  stop               SIGTERM, wait --timeout SECONDS (default 10), then
+                     SIGKILL
+  wait               wait for it to exit (at most --timeout SECONDS)
+  signal/stop/wait exit 0 done, 1 not running, 3 failed or timed out,
+  4 unknown, 5 the PID now names another process (nothing signalled).
 
 Options:
   --stdin FILE       read stdin from FILE (default /dev/null; - inherits)

@@ -16,6 +16,7 @@
 #include "reap/identity.h"
 #include "reap/pidfile.h"
 #include "reaper/args.h"
+#include "reaper/control.h"
 #include "reaper/doctor.h"
 #include "reaper/output.h"
 
@@ -80,6 +81,7 @@ class FdPlaceholders {
 };
 
 int Run(const std::vector<std::string>& args) {
+  if (reaper::IsControlCommand(args)) return reaper::RunControl(args, stdout, stderr);
   auto parsed = reaper::ParseArgs(args);
   if (!parsed.ok()) {
     return Fail("usage: " + parsed.error().what + " (see reaper --help)", kExitUsage);
@@ -126,7 +128,7 @@ int Run(const std::vector<std::string>& args) {
   if (!id.ok()) return Fail(id.error().ToString(), reaper::ExitCodeFor(id.error()));
 
   if (pidfile) {
-    auto st = pidfile->Commit(id->pid);
+    auto st = pidfile->Commit(id->pid, id->start_time);
     if (!st.ok()) {
       Abandon(id.value());
       return Fail("pidfile: " + st.error().ToString(), kExitFailure);

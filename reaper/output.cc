@@ -94,7 +94,8 @@ std::string IdentityJson(const reap::Identity& id, const reap::Command& command)
   std::string out = "{\"pid\":" + std::to_string(id.pid) +
                     ",\"start_time\":" + std::to_string(id.start_time) +
                     ",\"pgid\":" + std::to_string(id.pgid) + ",\"sid\":" + std::to_string(id.sid) +
-                    ",\"argv\":[" + JsonString(command.program);
+                    ",\"target\":\"" + std::to_string(id.pid) + ":" + std::to_string(id.start_time) +
+                    "\",\"argv\":[" + JsonString(command.program);
   for (const auto& a : command.args) out += "," + JsonString(a);
   out += "]}";
   return out;

@@ -14,7 +14,8 @@ namespace reaper {
 // 1 anything else.
 int ExitCodeFor(const reap::Error& error);
 
-// {"pid":N,"start_time":N,"pgid":N,"sid":N,"argv":["...",...]}
+// {"pid":N,"start_time":N,"pgid":N,"sid":N,"target":"PID:START","argv":[...]}
+// ("target" is what reaper status/signal/stop/wait take).
 std::string IdentityJson(const reap::Identity& id, const reap::Command& command);
 
 // JSON string literal for S (quotes included).

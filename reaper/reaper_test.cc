@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -393,7 +394,8 @@ TEST_F(ReaperTest, JsonOutput) {
   std::string expected = "{\"pid\":" + std::to_string(pid) +
                          ",\"start_time\":" + std::to_string(st->start_time) +
                          ",\"pgid\":" + std::to_string(pid) + ",\"sid\":" + std::to_string(pid) +
-                         ",\"argv\":[\"sleep\",\"30\",\"a \\\"q\\\"\\n\"]}\n";
+                         ",\"target\":\"" + std::to_string(pid) + ":" + std::to_string(st->start_time) +
+                         "\"" + ",\"argv\":[\"sleep\",\"30\",\"a \\\"q\\\"\\n\"]}\n";
   EXPECT_EQ(r.out, expected);
 }
 
@@ -407,6 +409,96 @@ TEST_F(ReaperTest, JsonIsValidUtf8WhateverTheArguments) {
             "\"argv\":[\"sleep\",\"30\",\"\\ufffd\\ufffdok\",\"caf\xc3\xa9\",\"\\ufffd\\ufffd\\ufffd\","
             "\"\\ufffd\"]}\n");
   for (unsigned char c : r.out) EXPECT_TRUE(c < 0x80 || c == 0xc3 || c == 0xa9) << static_cast<int>(c);
+}
+
+// The "target" of --json: PID:START_TIME.
+std::string TargetOf(const std::string& json) {
+  std::size_t at = json.find("\"target\":\"");
+  if (at == std::string::npos) return "";
+  at += 10;
+  return json.substr(at, json.find('"', at) - at);
+}
+
+TEST_F(ReaperTest, StatusAndStopByPidAndStartTime) {
+  RunResult r = Reaper({"--json", "--", probe_, "--linger-ms", "20000"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string target = TargetOf(r.out);
+  ASSERT_FALSE(target.empty()) << r.out;
+  pid_t pid = static_cast<pid_t>(std::atoi(target.c_str()));
+  RunResult status = Reaper({"status", target});
+  EXPECT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_EQ(status.out, "running " + target + "\n");
+  RunResult stop = Reaper({"stop", target});
+  EXPECT_EQ(stop.exit_code, 0) << stop.err;
+  EXPECT_EQ(stop.out.rfind("stopped ", 0), 0u) << stop.out;
+  EXPECT_FALSE(reap_testing::Running(pid));
+  world_.AwaitExitAndReap(pid);
+  RunResult gone = Reaper({"status", target});
+  EXPECT_EQ(gone.exit_code, 3) << gone.out;
+  RunResult again = Reaper({"stop", target});
+  EXPECT_EQ(again.exit_code, 1) << "not running: nothing to stop";
+}
+
+TEST_F(ReaperTest, StatusAndStopByPidfile) {
+  std::string pidfile = reap_testing::TempDir() + "/app.pid";
+  RunResult r = Reaper({"--pidfile", pidfile, "--", probe_, "--linger-ms", "20000", "--ignore-term"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  pid_t pid = Pid(r.out, true);
+  EXPECT_EQ(reap_testing::ReadAll(pidfile), std::to_string(pid) + "\n") << "a plain PID for kill $(cat FILE)";
+  EXPECT_EQ(Reaper({"status", "--pidfile", pidfile}).exit_code, 0);
+  // It ignores SIGTERM: stop escalates to SIGKILL after --timeout.
+  RunResult stop = Reaper({"stop", "--timeout", "0.3", "--pidfile", pidfile});
+  EXPECT_EQ(stop.exit_code, 0) << stop.err;
+  EXPECT_NE(stop.out.find("SIGKILL"), std::string::npos) << stop.out;
+  world_.AwaitExitAndReap(pid);
+  RunResult status = Reaper({"status", "--pidfile", pidfile});
+  EXPECT_EQ(status.exit_code, 1) << "dead, but the pidfile exists: " << status.out;
+}
+
+// A PID that now belongs to another process is never signalled: a target
+// with another start time, and a pidfile that recorded another start time.
+TEST_F(ReaperTest, RecycledPidIsNeverSignalled) {
+  pid_t other = fork();
+  ASSERT_GE(other, 0);
+  if (other == 0) {
+    sleep(30);
+    _exit(0);
+  }
+  auto st = reap::ReadProcStat(other);
+  ASSERT_TRUE(st.ok());
+  std::string stale = std::to_string(other) + ":" + std::to_string(st->start_time + 1);
+  for (const std::vector<std::string>& cmd :
+       {std::vector<std::string>{"signal", "KILL", stale}, std::vector<std::string>{"stop", stale}}) {
+    RunResult r = Reaper(cmd);
+    EXPECT_EQ(r.exit_code, 5) << r.err;
+    EXPECT_NE(r.err.find("now belongs to another process"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("nothing was signalled"), std::string::npos) << r.err;
+  }
+  std::string pidfile = reap_testing::TempDir() + "/old.pid";
+  { std::ofstream(pidfile) << other << "\n"; }
+  std::string recorded = std::to_string(st->start_time + 1);
+  ASSERT_EQ(setxattr(pidfile.c_str(), "user.reap.start_time", recorded.data(), recorded.size(), 0), 0);
+  RunResult stop = Reaper({"stop", "--pidfile", pidfile});
+  EXPECT_EQ(stop.exit_code, 5) << stop.err;
+  EXPECT_EQ(Reaper({"status", "--pidfile", pidfile}).exit_code, 1);
+  // And reaper --pidfile does not mistake it for its own running command.
+  RunResult start = Reaper({"--pidfile", pidfile, "--", probe_});
+  EXPECT_EQ(start.exit_code, 0) << start.err;
+  EXPECT_TRUE(reap_testing::Running(other)) << "the other process was signalled";
+  kill(other, SIGKILL);
+  world_.AwaitExitAndReap(other);
+}
+
+TEST_F(ReaperTest, WaitForAProcessThatIsNotOurChild) {
+  RunResult r = Reaper({"--json", "--", probe_, "--linger-ms", "300"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string target = TargetOf(r.out);
+  RunResult early = Reaper({"wait", "--timeout", "0.05", target});
+  EXPECT_EQ(early.exit_code, 3) << early.err;
+  RunResult done = Reaper({"wait", "--timeout", "5", target});
+  EXPECT_EQ(done.exit_code, 0) << done.err;
+  EXPECT_EQ(Reaper({"wait", "PID"}).exit_code, 2);
+  EXPECT_EQ(Reaper({"signal", "NOSUCHSIG", target}).exit_code, 2);
 }
 
 TEST_F(ReaperTest, ShellOptionRunsAPipelineDetached) {

@@ -9,3 +9,7 @@ echo "$out" | grep -qx 'worker exited'
 out=$("$2")
 echo "$out"
 [ "$(echo "$out" | grep -c '^reaped [0-9]*$')" -eq 3 ]
+out=$("$3")
+echo "$out"
+echo "$out" | grep -qx 'worker stopped'
+echo "$out" | grep -Eq '^gone: pid [0-9]+ is not running$'

@@ -1,0 +1,214 @@
+#include "reaper/control.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <optional>
+
+#include "reap/handle.h"
+#include "reap/identity.h"
+#include "reap/pidfile.h"
+#include "reap/proc.h"
+
+namespace reaper {
+namespace {
+
+struct Target {
+  reap::Identity id;
+  std::string pidfile;  // when given by --pidfile
+  std::string Name() const {
+    std::string pair = std::to_string(id.pid) + ":" + std::to_string(id.start_time);
+    return pidfile.empty() ? pair : pidfile + " (" + pair + ")";
+  }
+};
+
+struct Parsed {
+  std::string command;
+  int sig = 0;
+  std::optional<double> timeout;
+  std::string target;  // "--pidfile FILE" already split: pidfile or pair
+  bool by_pidfile = false;
+};
+
+bool ParseUnsigned(const std::string& s, unsigned long long max, unsigned long long* out) {
+  if (s.empty() || s.size() > 20) return false;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+  }
+  errno = 0;
+  unsigned long long v = std::strtoull(s.c_str(), nullptr, 10);
+  if (errno != 0 || v > max) return false;
+  *out = v;
+  return true;
+}
+
+// "TERM", "SIGTERM", "15" -> 15; 0 when unknown.
+int ParseSignal(const std::string& s) {
+  unsigned long long n = 0;
+  if (ParseUnsigned(s, 64, &n)) return static_cast<int>(n);
+  std::string name = s.rfind("SIG", 0) == 0 ? s.substr(3) : s;
+  for (int sig = 1; sig < NSIG; ++sig) {
+    const char* abbrev = sigabbrev_np(sig);
+    if (abbrev != nullptr && name == abbrev) return sig;
+  }
+  return -1;
+}
+
+std::string ParseArgs(const std::vector<std::string>& args, Parsed* p) {
+  p->command = args[0];
+  std::size_t i = 1;
+  if (p->command == "signal") {
+    if (i >= args.size()) return "signal needs SIGNAL TARGET";
+    p->sig = ParseSignal(args[i]);
+    if (p->sig < 0) return "unknown signal '" + args[i] + "'";
+    ++i;
+  }
+  for (; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--timeout" && (p->command == "stop" || p->command == "wait")) {
+      if (i + 1 >= args.size()) return "--timeout needs SECONDS";
+      char* end = nullptr;
+      double t = std::strtod(args[i + 1].c_str(), &end);
+      if (end == args[i + 1].c_str() || *end != '\0' || !(t >= 0) || t > 1e6) {
+        return "--timeout wants seconds (>= 0), not '" + args[i + 1] + "'";
+      }
+      p->timeout = t;
+      ++i;
+    } else if (a == "--pidfile") {
+      if (i + 1 >= args.size()) return "--pidfile needs FILE";
+      if (!p->target.empty()) return "one TARGET only";
+      p->target = args[++i];
+      p->by_pidfile = true;
+    } else if (!a.empty() && a[0] != '-' && p->target.empty()) {
+      p->target = a;
+    } else {
+      return "unexpected argument '" + a + "'";
+    }
+  }
+  if (p->target.empty()) return p->command + " needs a TARGET: --pidfile FILE or PID:START_TIME";
+  return "";
+}
+
+// PID:START_TIME (or a bare PID: no reuse check).
+std::optional<reap::Identity> ParsePair(const std::string& s) {
+  reap::Identity id;
+  std::size_t colon = s.find(':');
+  unsigned long long pid = 0, start = 0;
+  if (!ParseUnsigned(s.substr(0, colon), 0x7fffffff, &pid) || pid == 0) return std::nullopt;
+  if (colon != std::string::npos && !ParseUnsigned(s.substr(colon + 1), ~0ull, &start)) return std::nullopt;
+  id.pid = static_cast<pid_t>(pid);
+  id.start_time = start;
+  return id;
+}
+
+int Fail(std::FILE* err, const std::string& line, int code) {
+  std::fprintf(err, "reaper: %s\n", line.c_str());
+  return code;
+}
+
+// LSB status: 0 running, 1 dead but the pidfile exists, 3 not running.
+int Status(const Target& t, std::FILE* out) {
+  auto h = reap::ProcessHandle::Open(t.id);
+  if (h.ok() && !h->Exited()) {
+    std::fprintf(out, "running %d:%llu\n", t.id.pid, static_cast<unsigned long long>(t.id.start_time));
+    return 0;
+  }
+  std::string why = h.ok() ? "pid " + std::to_string(t.id.pid) + " has exited" : h.error().what;
+  std::fprintf(out, "not running: %s\n", why.c_str());
+  return t.pidfile.empty() ? 3 : 1;
+}
+
+int CodeFor(const reap::Error& e) {
+  if (e.err == ESRCH) return kControlNotRunning;
+  if (e.err == ESTALE) return kControlRecycled;
+  if (e.err == ENOTSUP) return kControlUnknown;
+  return kControlFailed;
+}
+
+std::string Message(const reap::Error& e) {
+  std::string m = e.what;
+  if (e.err == ESTALE)
+    m += ": nothing was signalled";
+  else if (e.err != ESRCH && e.err != ENOTSUP && e.err != 0)
+    m += ": " + std::string(strerror(e.err));
+  return m;
+}
+
+}  // namespace
+
+bool IsControlCommand(const std::vector<std::string>& args) {
+  return !args.empty() &&
+         (args[0] == "status" || args[0] == "signal" || args[0] == "stop" || args[0] == "wait");
+}
+
+int RunControl(const std::vector<std::string>& args, std::FILE* out, std::FILE* err) {
+  Parsed p;
+  if (std::string why = ParseArgs(args, &p); !why.empty()) {
+    return Fail(err, "usage: " + why + " (see reaper --help)", kControlUsage);
+  }
+  Target t;
+  if (p.by_pidfile) {
+    t.pidfile = p.target;
+    auto id = reap::ReadPidfileIdentity(p.target);
+    if (!id.ok()) {
+      if (id.error().err == ENOENT) {
+        if (p.command == "status") {
+          std::fprintf(out, "not running: no pidfile %s\n", p.target.c_str());
+          return 3;
+        }
+        return Fail(err, p.command + ": " + p.target + ": no such pidfile (not running)", kControlNotRunning);
+      }
+      std::string m = id.error().what + (id.error().err ? ": " + std::string(strerror(id.error().err)) : "");
+      return Fail(err, p.command + ": " + m, p.command == "status" ? 4 : kControlUnknown);
+    }
+    t.id = id.value();
+  } else {
+    auto id = ParsePair(p.target);
+    if (!id) return Fail(err, "usage: TARGET must be PID:START_TIME, not '" + p.target + "'", kControlUsage);
+    t.id = *id;
+  }
+
+  if (p.command == "status") {
+    if (!reap::ProcIsThisNamespaces() && t.id.start_time != 0) {
+      std::fprintf(out, "unknown: no /proc of this PID namespace\n");
+      return 4;
+    }
+    return Status(t, out);
+  }
+  auto h = reap::ProcessHandle::Open(t.id);
+  if (!h.ok()) return Fail(err, p.command + ": " + Message(h.error()), CodeFor(h.error()));
+  if (p.command == "signal") {
+    if (auto st = h->Signal(p.sig); !st.ok()) {
+      return Fail(err, "signal: " + Message(st.error()), CodeFor(st.error()));
+    }
+    return kControlDone;
+  }
+  if (p.command == "wait") {
+    auto timeout = p.timeout ? std::chrono::milliseconds(static_cast<long long>(*p.timeout * 1000))
+                             : std::chrono::milliseconds::max() / 2;
+    if (h->WaitForExit(timeout)) return kControlDone;
+    return Fail(err, "wait: " + t.Name() + " still running after " + std::to_string(*p.timeout) + " s",
+                kControlFailed);
+  }
+  // stop: TERM, wait, then KILL.
+  double grace = p.timeout.value_or(10.0);
+  if (auto st = h->Signal(SIGTERM); !st.ok())
+    return Fail(err, "stop: " + Message(st.error()), CodeFor(st.error()));
+  if (h->WaitForExit(std::chrono::milliseconds(static_cast<long long>(grace * 1000)))) {
+    std::fprintf(out, "stopped %s (SIGTERM)\n", t.Name().c_str());
+    return kControlDone;
+  }
+  if (auto st = h->Signal(SIGKILL); !st.ok() && st.error().err != ESRCH) {
+    return Fail(err, "stop: " + Message(st.error()), CodeFor(st.error()));
+  }
+  if (h->WaitForExit(std::chrono::seconds(5))) {
+    std::fprintf(out, "stopped %s (SIGKILL after %g s)\n", t.Name().c_str(), grace);
+    return kControlDone;
+  }
+  return Fail(err, "stop: " + t.Name() + " still running 5 s after SIGKILL", kControlFailed);
+}
+
+}  // namespace reaper
