@@ -210,6 +210,17 @@ reap::Result<CliOptions> ParseArgs(const std::vector<std::string>& args) {
       o.pidfile = *v;
     } else if (name == "--force" && flag()) {
       o.force = true;
+    } else if (name == "--wait-ready" || name == "--wait-alive") {
+      double seconds = 60;
+      if (name == "--wait-alive" && !value) return Usage("--wait-alive needs =SECONDS");
+      if (value) {
+        char* end = nullptr;
+        seconds = std::strtod(value->c_str(), &end);
+        if (value->empty() || *end != '\0' || !(seconds > 0) || seconds > 86400) {
+          return Usage(name + " wants seconds (0 < S <= 86400), not '" + *value + "'");
+        }
+      }
+      (name == "--wait-ready" ? o.wait_ready : o.wait_alive) = seconds;
     } else if (name == "--json" && flag()) {
       o.json = true;
     } else if (name == "--shell") {
@@ -279,7 +290,12 @@ Options:
   --pidfile FILE     write the PID to FILE atomically once the exec succeeded;
                      refuses to replace a pidfile naming a live process
   --force            replace such a pidfile anyway
-  --json             print {"pid","start_time","pgid","sid","argv"} as JSON
+  --json             print {"pid","start_time","pgid","sid","target","argv"}
+  --wait-ready[=S]   set NOTIFY_SOCKET and return only once COMMAND sent
+                     READY=1 (sd_notify); fail if it exits first or is not
+                     ready within S seconds (default 60; it is then killed)
+  --wait-alive=S     fail if COMMAND exits within S seconds (for commands
+                     that do not speak sd_notify)
   --shell CMDLINE    run /bin/sh -c CMDLINE detached (pipelines, redirections);
                      the PID is the shell's
   --help             show this help

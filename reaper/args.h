@@ -3,6 +3,7 @@
 #ifndef REAP_REAPER_ARGS_H_
 #define REAP_REAPER_ARGS_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,10 @@ struct CliOptions {
   bool json = false;
   std::string pidfile;
   bool force = false;
+  // --wait-ready[=SECONDS]: wait for READY=1 on $NOTIFY_SOCKET (sd_notify).
+  std::optional<double> wait_ready;
+  // --wait-alive=SECONDS: fail if the command exits within SECONDS.
+  std::optional<double> wait_alive;
 };
 
 // Parses argv[1..] (ARGS excludes the program name). Usage errors come back

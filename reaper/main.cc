@@ -6,14 +6,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "reap/detach.h"
 #include "reap/identity.h"
+#include "reap/notify.h"
 #include "reap/pidfile.h"
 #include "reaper/args.h"
 #include "reaper/control.h"
@@ -80,6 +83,80 @@ class FdPlaceholders {
   std::vector<int> held_;
 };
 
+std::string ReadSmallFile(const std::string& path) {
+  std::string text;
+  std::FILE* f = std::fopen(path.c_str(), "re");
+  if (f == nullptr) return text;
+  char buf[4096];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0 && text.size() < (1u << 20)) text.append(buf, n);
+  std::fclose(f);
+  return text;
+}
+
+// The last lines of the command's stderr file, if it has one.
+std::string StderrTail(const reap::Command& c) {
+  if (c.stdio[2].mode != reap::Stdio::Mode::kFile) return "";
+  std::string text = ReadSmallFile(c.stdio[2].path);
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  std::size_t from = text.size();
+  for (int lines = 0; lines < 3 && from != std::string::npos && from > 0; ++lines) {
+    from = text.rfind('\n', from - 1);
+  }
+  std::string tail = from == std::string::npos ? text : text.substr(from + 1);
+  for (char& ch : tail) {
+    if (ch == '\n') ch = '|';
+  }
+  return tail.empty() ? "" : "; its stderr ended with: " + tail;
+}
+
+// --wait-ready / --wait-alive. Returns "" when the command may be reported
+// as started; otherwise the error line, after the command and its process
+// group were ended and reaped.
+std::string AwaitStart(const reaper::CliOptions& o, const reap::Identity& id, reap::NotifySocket* notify) {
+  int status = 0;
+  bool exited = false;
+  auto reaped = [&] {
+    if (!exited && waitpid(id.pid, &status, WNOHANG) == id.pid) exited = true;
+    return exited;
+  };
+  auto died = [&](const std::string& when) {
+    kill(-id.pid, SIGKILL);  // whatever it left in its group
+    std::string how = WIFEXITED(status)     ? "exited with status " + std::to_string(WEXITSTATUS(status))
+                      : WIFSIGNALED(status) ? "was killed by signal " + std::to_string(WTERMSIG(status))
+                                            : "ended";
+    return "start: " + o.command.program + " " + how + " " + when + StderrTail(o.command);
+  };
+  if (notify != nullptr) {
+    auto timeout = std::chrono::milliseconds(static_cast<long long>(*o.wait_ready * 1000));
+    reap::NotifyResult r = notify->Wait(id.pid, /*descendants=*/false, reaped, timeout);
+    std::string said = r.status.empty() ? "" : " (STATUS=" + r.status + ")";
+    if (r.errno_value != 0) said += " (ERRNO=" + std::to_string(r.errno_value) + ")";
+    if (r.end == reap::NotifyResult::End::kExited) return died("before it was ready" + said);
+    if (r.end == reap::NotifyResult::End::kTimeout) {
+      Abandon(id);
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%g", *o.wait_ready);
+      return "ready: " + o.command.program + " sent no READY=1 within " + buf + " s" + said +
+             "; it was killed";
+    }
+  }
+  if (o.wait_alive) {
+    auto end = std::chrono::steady_clock::now() +
+               std::chrono::milliseconds(static_cast<long long>(*o.wait_alive * 1000));
+    while (std::chrono::steady_clock::now() < end) {
+      if (reaped()) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%g", *o.wait_alive);
+        return died(std::string("within ") + buf + " s");
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    if (reaped()) return died("within the wait");
+  }
+  return "";
+}
+
 int Run(const std::vector<std::string>& args) {
   if (reaper::IsControlCommand(args)) return reaper::RunControl(args, stdout, stderr);
   auto parsed = reaper::ParseArgs(args);
@@ -108,9 +185,19 @@ int Run(const std::vector<std::string>& args) {
   }
 
   // Check the pidfile before anything starts, so a bad one leaves nothing.
+  // reaper's own fds (pidfile lock, notify socket) are made while the
+  // numbers the command is to receive are held.
   std::optional<reap::PidfileWriter> pidfile;
+  std::optional<reap::NotifySocket> notify;
+  reap::Command command = o.command;
+  FdPlaceholders placeholders(o.command);
+  if (o.wait_ready) {
+    auto s = reap::NotifySocket::Create();
+    if (!s.ok()) return Fail(s.error().ToString(), kExitFailure);
+    notify.emplace(std::move(s.value()));
+    command.set_env.emplace_back("NOTIFY_SOCKET", notify->address());
+  }
   if (!o.pidfile.empty()) {
-    FdPlaceholders placeholders(o.command);
     auto w = reap::PidfileWriter::Prepare(o.pidfile, o.force);
     if (!w.ok()) {
       const reap::Error& e = w.error();
@@ -122,10 +209,18 @@ int Run(const std::vector<std::string>& args) {
     }
     pidfile.emplace(std::move(w.value()));
   }
+  placeholders.Release();
 
   // reaper exits right after this, so it is the intermediate itself.
-  auto id = reap::DetachAsIntermediate(o.command);
+  auto id = reap::DetachAsIntermediate(command);
   if (!id.ok()) return Fail(id.error().ToString(), reaper::ExitCodeFor(id.error()));
+  // Until reaper exits the command is its child: its exit status is ours to
+  // read while we wait for it to be ready, or to stay alive.
+  if (notify || o.wait_alive) {
+    if (std::string why = AwaitStart(o, id.value(), notify ? &*notify : nullptr); !why.empty()) {
+      return Fail(why, kExitFailure);
+    }
+  }
 
   if (pidfile) {
     auto st = pidfile->Commit(id->pid, id->start_time);

@@ -3,11 +3,15 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stddef.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -499,6 +503,93 @@ TEST_F(ReaperTest, WaitForAProcessThatIsNotOurChild) {
   EXPECT_EQ(done.exit_code, 0) << done.err;
   EXPECT_EQ(Reaper({"wait", "PID"}).exit_code, 2);
   EXPECT_EQ(Reaper({"signal", "NOSUCHSIG", target}).exit_code, 2);
+}
+
+// --wait-ready: reaper returns only once the command sent READY=1.
+TEST_F(ReaperTest, WaitReadyReturnsOnlyAfterReady) {
+  std::string report = reap_testing::TempDir() + "/report";
+  close(open(report.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+  RunResult r = Reaper(
+      {"--wait-ready=10", "--", probe_, "--report", report, "--notify-after", "300", "--linger-ms", "20000"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(reap_testing::ReadAll(report).find("\nready\n"), std::string::npos)
+      << "reaper returned before READY=1: " << reap_testing::ReadAll(report);
+  pid_t pid = Pid(r.out, true);
+  EXPECT_TRUE(reap_testing::Running(pid));
+}
+
+TEST_F(ReaperTest, WaitReadyFailsWithTheStatusWhenTheCommandDiesFirst) {
+  std::string err = reap_testing::TempDir() + "/err";
+  RunResult r =
+      Reaper({"--wait-ready=10", "--stderr", err, "--", "/bin/sh", "-c", "echo bad option >&2; exit 3"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(
+      r.err,
+      "reaper: start: /bin/sh exited with status 3 before it was ready; its stderr ended with: bad option\n");
+  ExpectNoChildren();
+}
+
+TEST_F(ReaperTest, WaitReadyTimesOutAndKillsTheCommand) {
+  RunResult r = Reaper({"--wait-ready=0.3", "--", probe_, "--linger-ms", "20000"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err.rfind("reaper: ready: " + probe_ + " sent no READY=1 within 0.3 s", 0), 0u) << r.err;
+  EXPECT_TRUE(PollUntil([&] { return world_.Children().empty(); }));
+}
+
+// A READY=1 from any other process (here: the test) is not the command's.
+TEST_F(ReaperTest, WaitReadyIgnoresAStranger) {
+  std::string report = reap_testing::TempDir() + "/report";
+  close(open(report.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+  std::string out = reap_testing::TempDir() + "/out";
+  pid_t reaper = fork();
+  ASSERT_GE(reaper, 0);
+  if (reaper == 0) {
+    int fd = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(fd, 1);
+    execl(reaper_.c_str(), "reaper", "--wait-ready=20", "--", probe_.c_str(), "--report", report.c_str(),
+          "--notify-after", "1500", "--linger-ms", "20000", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  pid_t command = 0;
+  std::string address;
+  ASSERT_TRUE(PollUntil([&] {
+    auto kids = reap::ListChildren(reaper);
+    if (kids.empty()) return false;
+    command = kids[0];
+    std::string env = reap_testing::ReadAll("/proc/" + std::to_string(command) + "/environ");
+    std::size_t at = env.find(std::string("NOTIFY_SOCKET=", 14));
+    if (at == std::string::npos) return false;
+    address = env.substr(at + 14, env.find('\0', at) - at - 14);
+    return true;
+  }));
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, address.data(), address.size());
+  addr.sun_path[0] = '\0';  // "@name": abstract
+  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  const char ready[] = "READY=1";
+  ASSERT_GT(sendto(fd, ready, sizeof ready - 1, 0, reinterpret_cast<sockaddr*>(&addr),
+                   static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + address.size())),
+            0);
+  close(fd);
+  int status = 0;
+  ASSERT_TRUE(world_.AwaitExitAndReap(reaper, reap_testing::Millis(10000), &status));
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  EXPECT_NE(reap_testing::ReadAll(report).find("\nready\n"), std::string::npos)
+      << "reaper took the stranger's READY=1";
+}
+
+TEST_F(ReaperTest, WaitAliveFailsForACommandThatExitsAtOnce) {
+  RunResult dies = Reaper({"--wait-alive=2", "--", "/bin/sh", "-c", "exit 4"});
+  EXPECT_EQ(dies.exit_code, 1);
+  EXPECT_EQ(dies.err, "reaper: start: /bin/sh exited with status 4 within 2 s\n");
+  ExpectNoChildren();
+  RunResult lives = Reaper({"--wait-alive=0.2", "--", probe_, "--linger-ms", "20000"});
+  EXPECT_EQ(lives.exit_code, 0) << lives.err;
+  EXPECT_EQ(Reaper({"--wait-alive", "--", "true"}).exit_code, 2);
+  EXPECT_EQ(Reaper({"--wait-ready=-1", "--", "true"}).exit_code, 2);
 }
 
 TEST_F(ReaperTest, ShellOptionRunsAPipelineDetached) {

@@ -10,14 +10,19 @@
 //                leaked probe ends by itself)
 // --ignore-term  ignore SIGTERM and SIGHUP first (after the report)
 // --exit N       exit status (default 0)
+// --notify-after MS  send "STATUS=starting" to $NOTIFY_SOCKET at once and
+//                "READY=1" MS milliseconds later (sd_notify; after the report)
 // -- ARGS...      ignored payload (argv-passing checks read /proc/PID/cmdline)
 #include "testing/probe/probe_main.h"
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -26,12 +31,33 @@
 #include "reap/proc.h"
 
 namespace reap_testing {
+namespace {
+
+// One sd_notify datagram to $NOTIFY_SOCKET ("@name" is abstract).
+void Notify(const char* text) {
+  const char* where = std::getenv("NOTIFY_SOCKET");
+  if (where == nullptr || where[0] == '\0') return;
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::size_t len = std::strlen(where);
+  if (len >= sizeof addr.sun_path) return;
+  std::memcpy(addr.sun_path, where, len);
+  if (where[0] == '@') addr.sun_path[0] = '\0';
+  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return;
+  sendto(fd, text, std::strlen(text), 0, reinterpret_cast<sockaddr*>(&addr),
+         static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + len));
+  close(fd);
+}
+
+}  // namespace
 
 int ProbeMain(int argc, char** argv) {
   const char* report = nullptr;
   long linger_ms = 30000;
   bool ignore_term = false;
   int exit_code = 0;
+  long notify_after_ms = -1;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--") break;
@@ -41,6 +67,8 @@ int ProbeMain(int argc, char** argv) {
       linger_ms = std::atol(argv[++i]);
     } else if (a == "--ignore-term") {
       ignore_term = true;
+    } else if (a == "--notify-after" && i + 1 < argc) {
+      notify_after_ms = std::atol(argv[++i]);
     } else if (a == "--exit" && i + 1 < argc) {
       exit_code = std::atoi(argv[++i]);
     } else {
@@ -79,6 +107,21 @@ int ProbeMain(int argc, char** argv) {
       }
       close(fd);
     }
+  }
+  if (notify_after_ms >= 0) {
+    Notify("STATUS=starting");
+    struct timespec wait = {notify_after_ms / 1000, (notify_after_ms % 1000) * 1000000L};
+    while (nanosleep(&wait, &wait) != 0) {
+    }
+    if (report != nullptr) {  // "ready" in the report just before READY=1
+      int fd = open(report, O_WRONLY | O_APPEND | O_CLOEXEC);
+      if (fd >= 0) {
+        ssize_t w = write(fd, "ready\n", 6);
+        (void)w;
+        close(fd);
+      }
+    }
+    Notify("READY=1\nSTATUS=serving");
   }
   if (ignore_term) {
     signal(SIGTERM, SIG_IGN);

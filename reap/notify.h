@@ -1,0 +1,58 @@
+// Readiness through the sd_notify protocol, as systemd's Type=notify and
+// start-stop-daemon --notify-await use it: the command finds an AF_UNIX
+// datagram socket in $NOTIFY_SOCKET and sends "READY=1" (and "STATUS=...",
+// "ERRNO=...") when it is ready. Many daemons already speak it.
+#ifndef REAP_REAP_NOTIFY_H_
+#define REAP_REAP_NOTIFY_H_
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "reap/error.h"
+
+namespace reap {
+
+// What the command said, and how the wait ended.
+struct NotifyResult {
+  enum class End { kReady, kExited, kTimeout };
+  End end = End::kTimeout;
+  std::string status;   // last STATUS= value
+  int errno_value = 0;  // last ERRNO= value, 0 if none
+  std::chrono::microseconds waited{0};
+  int ignored = 0;  // datagrams from processes that are not the command
+};
+
+class [[nodiscard]] NotifySocket {
+ public:
+  // A datagram socket in the abstract namespace ("@reap-notify-PID-N"), with
+  // SO_PASSCRED so that every message carries its sender's credentials.
+  static Result<NotifySocket> Create();
+
+  // The value for the command's NOTIFY_SOCKET.
+  const std::string& address() const { return address_; }
+
+  // Waits until PID (or, when DESCENDANTS, a process below it) sends
+  // READY=1, EXITED() returns true (polled every few ms), or TIMEOUT passes.
+  // Messages from any other process are counted in `ignored` and dropped.
+  NotifyResult Wait(pid_t pid, bool descendants, const std::function<bool()>& exited,
+                    std::chrono::milliseconds timeout);
+
+  NotifySocket(NotifySocket&& other) noexcept : fd_(other.fd_), address_(std::move(other.address_)) {
+    other.fd_ = -1;
+  }
+  NotifySocket& operator=(NotifySocket&&) = delete;
+  NotifySocket(const NotifySocket&) = delete;
+  ~NotifySocket();
+
+ private:
+  NotifySocket(int fd, std::string address) : fd_(fd), address_(std::move(address)) {}
+  int fd_ = -1;
+  std::string address_;
+};
+
+}  // namespace reap
+
+#endif  // REAP_REAP_NOTIFY_H_
