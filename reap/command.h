@@ -52,6 +52,19 @@ struct Command {
   // stream overwrites the other.
   std::array<Stdio, 3> stdio{};
 
+  // Run as another user: supplementary groups, then real/effective/saved
+  // gid, then uid, set in the command's process after its stdio files are
+  // opened (as the caller) and before the chdir and exec. Set with the raw
+  // per-process system calls: glibc's setuid family would signal every
+  // thread of the caller, whose memory the child shares. Resolve names with
+  // ResolveUser (reap/user.h).
+  struct User {
+    uid_t uid = 0;
+    gid_t gid = 0;
+    std::vector<gid_t> groups;
+  };
+  std::optional<User> user;
+
   // Checks the data alone (no system state): empty program, NUL bytes,
   // umask range, keep_fds < 3, malformed env names. Stage kValidate, EINVAL.
   [[nodiscard]] std::optional<Error> Validate() const;

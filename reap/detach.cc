@@ -187,6 +187,13 @@ Result<Identity> Start(const Command& command, bool caller_is_intermediate) {
   args.keep_fds = p.keep_fds.data();
   args.keep_count = p.keep_fds.size();
   args.caller_is_intermediate = caller_is_intermediate;
+  args.has_user = command.user.has_value();
+  if (command.user) {
+    args.uid = command.user->uid;
+    args.gid = command.user->gid;
+    args.groups = command.user->groups.data();
+    args.group_count = command.user->groups.size();
+  }
   return internal::Spawn(args);
 }
 

@@ -34,6 +34,8 @@ const char* StageName(Stage stage) {
       return "keep-fd";
     case Stage::kCloseFds:
       return "close-fds";
+    case Stage::kUser:
+      return "user";
     case Stage::kExec:
       return "exec";
     case Stage::kLost:

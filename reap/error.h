@@ -26,6 +26,7 @@ enum class Stage : std::uint8_t {
   kStderr,        // opening or installing the stderr file
   kChdir,         // changing to the requested working directory
   kKeepFd,        // a requested keep_fd is not open
+  kUser,          // setting the command's groups, gid or uid (Command::user)
   kCloseFds,      // closing inherited descriptors
   kExec,          // execve itself
   kLost,          // the command's process died before it reached exec

@@ -221,6 +221,11 @@ reap::Result<CliOptions> ParseArgs(const std::vector<std::string>& args) {
         }
       }
       (name == "--wait-ready" ? o.wait_ready : o.wait_alive) = seconds;
+    } else if (name == "--user") {
+      auto v = need();
+      if (!v.ok()) return v.error();
+      if (v->empty()) return Usage("--user needs USER[:GROUP]");
+      o.user = *v;
     } else if (name == "--json" && flag()) {
       o.json = true;
     } else if (name == "--shell") {
@@ -296,6 +301,8 @@ Options:
                      ready within S seconds (default 60; it is then killed)
   --wait-alive=S     fail if COMMAND exits within S seconds (for commands
                      that do not speak sd_notify)
+  --user USER[:GROUP]  run COMMAND as USER (its groups), or as USER:GROUP;
+                     stdio files are opened before, as the caller
   --shell CMDLINE    run /bin/sh -c CMDLINE detached (pipelines, redirections);
                      the PID is the shell's
   --help             show this help

@@ -34,6 +34,8 @@ struct CliOptions {
   std::optional<double> wait_ready;
   // --wait-alive=SECONDS: fail if the command exits within SECONDS.
   std::optional<double> wait_alive;
+  // --user USER[:GROUP], resolved by main before anything starts.
+  std::string user;
 };
 
 // Parses argv[1..] (ARGS excludes the program name). Usage errors come back

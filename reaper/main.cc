@@ -18,6 +18,7 @@
 #include "reap/identity.h"
 #include "reap/notify.h"
 #include "reap/pidfile.h"
+#include "reap/user.h"
 #include "reaper/args.h"
 #include "reaper/control.h"
 #include "reaper/doctor.h"
@@ -190,6 +191,11 @@ int Run(const std::vector<std::string>& args) {
   std::optional<reap::PidfileWriter> pidfile;
   std::optional<reap::NotifySocket> notify;
   reap::Command command = o.command;
+  if (!o.user.empty()) {
+    auto user = reap::ResolveUser(o.user);
+    if (!user.ok()) return Fail("user: " + user.error().what, kExitUsage);
+    command.user = user.value();
+  }
   FdPlaceholders placeholders(o.command);
   if (o.wait_ready) {
     auto s = reap::NotifySocket::Create();

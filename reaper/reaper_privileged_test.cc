@@ -3,6 +3,7 @@
 // is a subreaper (World) that reaps and kills what it started.
 #include <fcntl.h>
 #include <grp.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -67,6 +68,42 @@ TEST_F(ReaperPrivilegedTest, PidfileOfAnotherUserInAStickyDirectoryIsRefusedBefo
   for (const std::string& f : {pidfile, out, reaper}) unlink(f.c_str());
   rmdir(dir.c_str());
   rmdir(base);
+}
+
+// The "Uid:"/"Gid:"/"Groups:" values of /proc/PID/status.
+std::string StatusLine(pid_t pid, const std::string& key) {
+  std::string text = "\n" + reap_testing::ReadAll("/proc/" + std::to_string(pid) + "/status");
+  std::size_t at = text.find("\n" + key + ":");
+  if (at == std::string::npos) return "";
+  at += key.size() + 2;
+  std::string line = text.substr(at, text.find('\n', at) - at);
+  std::string out;
+  for (char c : line) out += c == '\t' ? ' ' : c;
+  while (!out.empty() && out.front() == ' ') out.erase(0, 1);
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+// --user nobody: real, effective, saved and fs uid/gid, and the groups, are
+// nobody's (set with the raw per-process system calls).
+TEST_F(ReaperPrivilegedTest, UserSetsEveryIdAndTheGroups) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root";
+  struct Case {
+    const char* spec;
+    const char* groups;
+  };
+  for (const Case& c :
+       {Case{"nobody", "65534"}, Case{"nobody:nogroup", "65534"}, Case{"65534:65534", "65534"}}) {
+    reap_testing::RunResult r = reap_testing::Run({reaper_, "--user", c.spec, "--", "/bin/sleep", "30"});
+    ASSERT_EQ(r.exit_code, 0) << c.spec << ": " << r.err;
+    pid_t pid = static_cast<pid_t>(std::atoi(r.out.c_str()));
+    ASSERT_TRUE(reap_testing::PollUntil([&] { return StatusLine(pid, "Name") == "sleep"; }));
+    EXPECT_EQ(StatusLine(pid, "Uid"), "65534 65534 65534 65534") << c.spec;
+    EXPECT_EQ(StatusLine(pid, "Gid"), "65534 65534 65534 65534") << c.spec;
+    EXPECT_EQ(StatusLine(pid, "Groups"), c.groups) << c.spec;
+    kill(pid, SIGKILL);
+    world_.AwaitExitAndReap(pid);
+  }
 }
 
 }  // namespace

@@ -592,6 +592,15 @@ TEST_F(ReaperTest, WaitAliveFailsForACommandThatExitsAtOnce) {
   EXPECT_EQ(Reaper({"--wait-ready=-1", "--", "true"}).exit_code, 2);
 }
 
+TEST_F(ReaperTest, UnknownUserFailsBeforeAnythingStarts) {
+  RunResult r = Reaper({"--user", "no-such-user-of-reap", "--", probe_});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "reaper: user: no such user 'no-such-user-of-reap'\n");
+  EXPECT_EQ(Reaper({"--user", "root:no-such-group-of-reap", "--", probe_}).exit_code, 2);
+  EXPECT_EQ(Reaper({"--user", "root:", "--", probe_}).exit_code, 2);
+  ExpectNoChildren();
+}
+
 TEST_F(ReaperTest, ShellOptionRunsAPipelineDetached) {
   std::string dir = reap_testing::TempDir();
   RunResult r = Reaper({"--cwd", dir, "--shell", "echo hello | tr a-z A-Z > out.txt"});

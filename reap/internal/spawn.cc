@@ -341,6 +341,14 @@ REAP_CHILD_SIDE int CommandMain(void* p) {
 
   SetupStdio(a, sh);
 
+  if (a.has_user) {
+    // Groups first, uid last (once the uid is dropped, the rest is denied).
+    sh->progress = static_cast<int>(Stage::kUser);
+    if (syscall(SYS_setgroups, a.group_count, a.groups) < 0) Fail(sh, Stage::kUser, errno);
+    if (syscall(SYS_setresgid, a.gid, a.gid, a.gid) < 0) Fail(sh, Stage::kUser, errno);
+    if (syscall(SYS_setresuid, a.uid, a.uid, a.uid) < 0) Fail(sh, Stage::kUser, errno);
+  }
+
   if (a.cwd != nullptr) {
     sh->progress = static_cast<int>(Stage::kChdir);
     if (syscall(SYS_chdir, a.cwd) < 0) Fail(sh, Stage::kChdir, errno);
@@ -395,6 +403,9 @@ Error ChildError(const Shared& sh, const SpawnArgs& a) {
       e.what = s.path != nullptr ? s.path : "";
       break;
     }
+    case Stage::kUser:
+      e.what = "uid " + std::to_string(a.uid) + " gid " + std::to_string(a.gid);
+      break;
     case Stage::kChdir:
       e.what = a.cwd != nullptr ? a.cwd : "";
       break;

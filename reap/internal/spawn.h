@@ -33,6 +33,12 @@ struct SpawnArgs {
   // false: caller -> intermediate -> command (Detach). true: the caller is
   // the intermediate itself: the command is its child (DetachAsIntermediate).
   bool caller_is_intermediate;
+  // Command::user: has_user false keeps the caller's credentials.
+  bool has_user;
+  uid_t uid;
+  gid_t gid;
+  const gid_t* groups;
+  std::size_t group_count;
 };
 static_assert(std::is_trivially_destructible<SpawnArgs>::value,
               "SpawnArgs is read between clone and exec: no destructors");
