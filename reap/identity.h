@@ -1,5 +1,8 @@
 // Who a detached process is: a PID alone can be recycled, PID + start time
-// cannot (within one boot).
+// cannot (within one boot), except within one clock tick (10 ms): that would
+// take pid_max process starts in 10 ms (the property test arranges it only
+// with ns_last_pid). A pidfd opened while the process lived (ProcessHandle)
+// has no such limit.
 #ifndef REAP_REAP_IDENTITY_H_
 #define REAP_REAP_IDENTITY_H_
 
