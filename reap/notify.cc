@@ -65,7 +65,7 @@ Result<NotifySocket> NotifySocket::Create() {
 }
 
 NotifyResult NotifySocket::Wait(pid_t pid, bool descendants, const std::function<bool()>& exited,
-                                std::chrono::milliseconds timeout) {
+                                std::chrono::milliseconds timeout) const {
   NotifyResult r;
   auto start = std::chrono::steady_clock::now();
   auto end = start + timeout;

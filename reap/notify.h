@@ -38,7 +38,7 @@ class [[nodiscard]] NotifySocket {
   // READY=1, EXITED() returns true (polled every few ms), or TIMEOUT passes.
   // Messages from any other process are counted in `ignored` and dropped.
   NotifyResult Wait(pid_t pid, bool descendants, const std::function<bool()>& exited,
-                    std::chrono::milliseconds timeout);
+                    std::chrono::milliseconds timeout) const;
 
   NotifySocket(NotifySocket&& other) noexcept : fd_(other.fd_), address_(std::move(other.address_)) {
     other.fd_ = -1;

@@ -13,3 +13,6 @@ out=$("$3")
 echo "$out"
 echo "$out" | grep -qx 'worker stopped'
 echo "$out" | grep -Eq '^gone: pid [0-9]+ is not running$'
+out=$("$4")
+echo "$out"
+echo "$out" | grep -qx 'ready: listening on :8080'
