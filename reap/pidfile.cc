@@ -91,7 +91,6 @@ Result<Identity> ReadPidfileAt(int dir_fd, const std::string& base, const std::s
   return id;
 }
 
-
 void SplitPath(const std::string& path, std::string* dir, std::string* base) {
   std::size_t slash = path.rfind('/');
   if (slash == std::string::npos) {
@@ -154,8 +153,9 @@ Result<PidfileWriter> PidfileWriter::Prepare(const std::string& path, bool force
     if (!S_ISREG(st.st_mode)) return fail(Error{Stage::kSetup, EINVAL, path + ": " + NotRegular(st.st_mode)});
     auto old = ReadPidfileAt(dir_fd, base, path);  // read once: it may vanish
     if (!force && old.ok() && IsRunning(old.value())) {
-      return fail(Error{Stage::kSetup, EEXIST,
-                        path + " names running process " + std::to_string(old->pid) + " (use --force to replace it)"});
+      return fail(Error{
+          Stage::kSetup, EEXIST,
+          path + " names running process " + std::to_string(old->pid) + " (use --force to replace it)"});
     }
     // In a sticky directory only the owner of the file or of the directory
     // (or a privileged user) may replace it: find out before the start.

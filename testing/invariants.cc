@@ -18,14 +18,22 @@ std::optional<ProbeReport> ParseProbeReport(const std::string& line) {
     std::string k = field.substr(0, eq), v = field.substr(eq + 1);
     auto num = [&] { return std::strtoll(v.c_str(), nullptr, 10); };
     auto hex = [&] { return std::strtoull(v.c_str(), nullptr, 16); };
-    if (k == "pid") r.pid = static_cast<pid_t>(num()), ++seen;
-    else if (k == "ppid") r.ppid = static_cast<pid_t>(num()), ++seen;
-    else if (k == "pgid") r.pgid = static_cast<pid_t>(num()), ++seen;
-    else if (k == "sid") r.sid = static_cast<pid_t>(num()), ++seen;
-    else if (k == "tty") r.tty = static_cast<int>(num()), ++seen;
-    else if (k == "start") r.start = static_cast<std::uint64_t>(num()), ++seen;
-    else if (k == "sigign") r.sigign = hex(), ++seen;
-    else if (k == "sigblk") r.sigblk = hex(), ++seen;
+    if (k == "pid")
+      r.pid = static_cast<pid_t>(num()), ++seen;
+    else if (k == "ppid")
+      r.ppid = static_cast<pid_t>(num()), ++seen;
+    else if (k == "pgid")
+      r.pgid = static_cast<pid_t>(num()), ++seen;
+    else if (k == "sid")
+      r.sid = static_cast<pid_t>(num()), ++seen;
+    else if (k == "tty")
+      r.tty = static_cast<int>(num()), ++seen;
+    else if (k == "start")
+      r.start = static_cast<std::uint64_t>(num()), ++seen;
+    else if (k == "sigign")
+      r.sigign = hex(), ++seen;
+    else if (k == "sigblk")
+      r.sigblk = hex(), ++seen;
     else if (k == "fds") {
       ++seen;
       std::istringstream fds(v);
@@ -88,8 +96,9 @@ std::vector<std::string> CheckInvariants(const Observation& o) {
     }
   }
   if (p && !p->ok) {
-    if (c) add("3. accuracy: the caller got an error (" + p->error + ") but the command runs as pid " +
-               std::to_string(c->pid));
+    if (c)
+      add("3. accuracy: the caller got an error (" + p->error + ") but the command runs as pid " +
+          std::to_string(c->pid));
     if (!o.expect_exec_failure && !o.fault_could_fail) add("3. accuracy: unexpected error: " + p->error);
   }
 
@@ -104,8 +113,8 @@ std::vector<std::string> CheckInvariants(const Observation& o) {
     }
     if (o.command_should_exit_cleanly && o.command_status &&
         !(WIFEXITED(*o.command_status) && WEXITSTATUS(*o.command_status) == 0)) {
-      add("4. survival: the command did not exit cleanly (wait status " +
-          std::to_string(*o.command_status) + ")");
+      add("4. survival: the command did not exit cleanly (wait status " + std::to_string(*o.command_status) +
+          ")");
     }
   }
 
@@ -123,7 +132,8 @@ std::vector<std::string> CheckInvariants(const Observation& o) {
     add("5. leaks: the caller had " + std::to_string(p->fds_before) + " fds before and " +
         std::to_string(p->fds_after) + " after");
   }
-  for (pid_t l : o.leftovers) add("5. leaks: process " + std::to_string(l) + " of the scenario is still alive");
+  for (pid_t l : o.leftovers)
+    add("5. leaks: process " + std::to_string(l) + " of the scenario is still alive");
   return v;
 }
 

@@ -36,23 +36,23 @@ struct CallerResult {
 };
 
 struct Observation {
-  pid_t adopter = 0;          // who must adopt C (subreaper H, or 1)
-  pid_t caller_session = 0;   // P's (and G's) session
+  pid_t adopter = 0;         // who must adopt C (subreaper H, or 1)
+  pid_t caller_session = 0;  // P's (and G's) session
   pid_t caller_pgid = 0;
-  pid_t world_session = 0;    // H's session
-  std::set<pid_t> other_pids; // G, P and every intermediate seen
+  pid_t world_session = 0;             // H's session
+  std::set<pid_t> other_pids;          // G, P and every intermediate seen
   std::optional<CallerResult> caller;  // nullopt: P died before learning
   std::optional<ProbeReport> command;  // nullopt: C never reported
-  bool command_targeted = false;   // a fault was aimed at C itself
-  bool fault_could_fail = false;   // a fault hit P, I, C before P's result
+  bool command_targeted = false;       // a fault was aimed at C itself
+  bool fault_could_fail = false;       // a fault hit P, I, C before P's result
   bool expect_exec_failure = false;
   bool command_should_live = false;  // C was told to linger
   bool command_alive_at_end = false;
-  bool command_reparented = false;   // C's PPID became `adopter`
-  std::optional<int> command_status; // wait status if the adopter reaped C
+  bool command_reparented = false;    // C's PPID became `adopter`
+  std::optional<int> command_status;  // wait status if the adopter reaped C
   bool command_should_exit_cleanly = false;
-  std::vector<pid_t> leftovers;      // processes other than C still there
-  std::vector<pid_t> zombies_at_end; // zombies after the adopter reaped
+  std::vector<pid_t> leftovers;       // processes other than C still there
+  std::vector<pid_t> zombies_at_end;  // zombies after the adopter reaped
 };
 
 // Returns one line per violated invariant, "N. what: detail"; empty if none.

@@ -12,8 +12,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -41,9 +41,9 @@ struct Trace {
   void Mark(const char* phase) {
     auto now = Clock::now();
     if (on) {
-      fprintf(stderr, "  %-12s %6lld us\n", phase,
-              static_cast<long long>(
-                  std::chrono::duration_cast<std::chrono::microseconds>(now - last).count()));
+      fprintf(
+          stderr, "  %-12s %6lld us\n", phase,
+          static_cast<long long>(std::chrono::duration_cast<std::chrono::microseconds>(now - last).count()));
     }
     last = now;
   }
@@ -51,36 +51,54 @@ struct Trace {
 
 const char* TargetName(Target t) {
   switch (t) {
-    case Target::kNone: return "none";
-    case Target::kGrandparent: return "grandparent";
-    case Target::kParent: return "parent";
-    case Target::kIntermediate: return "intermediate";
-    case Target::kCommand: return "command";
-    case Target::kParentGroup: return "parent-group";
-    case Target::kSessionHangup: return "session-hangup";
+    case Target::kNone:
+      return "none";
+    case Target::kGrandparent:
+      return "grandparent";
+    case Target::kParent:
+      return "parent";
+    case Target::kIntermediate:
+      return "intermediate";
+    case Target::kCommand:
+      return "command";
+    case Target::kParentGroup:
+      return "parent-group";
+    case Target::kSessionHangup:
+      return "session-hangup";
   }
   return "?";
 }
 
 const char* WhenName(When w) {
   switch (w) {
-    case When::kDelay: return "delay";
-    case When::kBeforeFirstClone: return "before_first_clone";
-    case When::kIntermediateBeforeClone: return "intermediate_before_clone";
-    case When::kChildBeforeExec: return "child_before_exec";
-    case When::kAfterExecBeforeReport: return "after_exec_before_report";
-    case When::kBeforeReturn: return "before_return";
-    case When::kAfterReturn: return "after_return";
+    case When::kDelay:
+      return "delay";
+    case When::kBeforeFirstClone:
+      return "before_first_clone";
+    case When::kIntermediateBeforeClone:
+      return "intermediate_before_clone";
+    case When::kChildBeforeExec:
+      return "child_before_exec";
+    case When::kAfterExecBeforeReport:
+      return "after_exec_before_report";
+    case When::kBeforeReturn:
+      return "before_return";
+    case When::kAfterReturn:
+      return "after_return";
   }
   return "?";
 }
 
 const char* ProbeName(ProbeMode m) {
   switch (m) {
-    case ProbeMode::kLinger: return "linger";
-    case ProbeMode::kExitNow: return "exit-now";
-    case ProbeMode::kExitAfterDelay: return "exit-after-delay";
-    case ProbeMode::kIgnoreTerm: return "ignore-term";
+    case ProbeMode::kLinger:
+      return "linger";
+    case ProbeMode::kExitNow:
+      return "exit-now";
+    case ProbeMode::kExitAfterDelay:
+      return "exit-after-delay";
+    case ProbeMode::kIgnoreTerm:
+      return "ignore-term";
   }
   return "?";
 }
@@ -89,12 +107,18 @@ const char* ProbeName(ProbeMode m) {
 reap::internal::FaultPoint LibraryPoint(When w) {
   using FP = reap::internal::FaultPoint;
   switch (w) {
-    case When::kBeforeFirstClone: return FP::kBeforeFirstClone;
-    case When::kIntermediateBeforeClone: return FP::kIntermediateBeforeClone;
-    case When::kChildBeforeExec: return FP::kChildBeforeExec;
-    case When::kAfterExecBeforeReport: return FP::kAfterExecBeforeReport;
-    case When::kBeforeReturn: return FP::kBeforeReturn;
-    default: return FP::kCount;
+    case When::kBeforeFirstClone:
+      return FP::kBeforeFirstClone;
+    case When::kIntermediateBeforeClone:
+      return FP::kIntermediateBeforeClone;
+    case When::kChildBeforeExec:
+      return FP::kChildBeforeExec;
+    case When::kAfterExecBeforeReport:
+      return FP::kAfterExecBeforeReport;
+    case When::kBeforeReturn:
+      return FP::kBeforeReturn;
+    default:
+      return FP::kCount;
   }
 }
 
@@ -107,7 +131,6 @@ void WriteAtomic(const std::string& path, const std::string& text) {
   close(fd);
   rename(tmp.c_str(), path.c_str());
 }
-
 
 struct Paths {
   std::string dir, report, result, faults, release, p_pid;
@@ -128,9 +151,15 @@ Paths MakePaths() {
 std::vector<std::string> ProbeArgs(const Schedule& s, const Paths& paths) {
   std::vector<std::string> a = {"--report", paths.report, "--linger-ms"};
   switch (s.probe) {
-    case ProbeMode::kLinger: a.push_back("20000"); break;
-    case ProbeMode::kExitNow: a.push_back("0"); break;
-    case ProbeMode::kExitAfterDelay: a.push_back(std::to_string(s.probe_ms)); break;
+    case ProbeMode::kLinger:
+      a.push_back("20000");
+      break;
+    case ProbeMode::kExitNow:
+      a.push_back("0");
+      break;
+    case ProbeMode::kExitAfterDelay:
+      a.push_back(std::to_string(s.probe_ms));
+      break;
     case ProbeMode::kIgnoreTerm:
       a.push_back("20000");
       a.push_back("--ignore-term");
@@ -139,8 +168,8 @@ std::vector<std::string> ProbeArgs(const Schedule& s, const Paths& paths) {
   return a;
 }
 
-std::string ResultLine(bool ok, pid_t pid, std::uint64_t start, const std::string& error,
-                       int fds_before, int fds_after) {
+std::string ResultLine(bool ok, pid_t pid, std::uint64_t start, const std::string& error, int fds_before,
+                       int fds_after) {
   int children = 0, zombies = 0;
   for (pid_t c : reap::ListChildren(getpid())) {
     ++children;
@@ -148,8 +177,8 @@ std::string ResultLine(bool ok, pid_t pid, std::uint64_t start, const std::strin
     if (st.ok() && st->state == 'Z') ++zombies;
   }
   std::ostringstream os;
-  os << (ok ? "ok" : "err") << " " << pid << " " << start << " " << children << " " << zombies
-     << " " << fds_before << " " << fds_after << " " << error;
+  os << (ok ? "ok" : "err") << " " << pid << " " << start << " " << children << " " << zombies << " "
+     << fds_before << " " << fds_after << " " << error;
   return os.str();
 }
 
@@ -157,8 +186,8 @@ std::optional<CallerResult> ParseResult(const std::string& text) {
   std::istringstream in(text);
   std::string status;
   CallerResult r;
-  if (!(in >> status >> r.pid >> r.start_time >> r.children_after >> r.zombies_after >>
-        r.fds_before >> r.fds_after)) {
+  if (!(in >> status >> r.pid >> r.start_time >> r.children_after >> r.zombies_after >> r.fds_before >>
+        r.fds_after)) {
     return std::nullopt;
   }
   r.ok = status == "ok";
@@ -191,9 +220,9 @@ std::string DetachViaCli(const ScenarioConfig& cfg, const std::string& program,
     // That is "P never learned the result", not an error.
     return "unknown";
   }
-  std::string why = r.timed_out        ? "reaper did not finish within 20 s"
-                    : r.exit_code < 0  ? "cannot run reaper: " + r.err
-                                       : "reaper exit " + std::to_string(r.exit_code);
+  std::string why = r.timed_out       ? "reaper did not finish within 20 s"
+                    : r.exit_code < 0 ? "cannot run reaper: " + r.err
+                                      : "reaper exit " + std::to_string(r.exit_code);
   if (r.exit_code > 0 && !r.err.empty()) why += ": " + r.err.substr(0, r.err.find('\n'));
   return ResultLine(false, 0, 0, why, fds_before, fds_after);
 }
@@ -266,9 +295,7 @@ std::optional<ProbeReport> ReadReport(const std::string& path) {
 
 }  // namespace
 
-std::ostream& operator<<(std::ostream& os, Via v) {
-  return os << (v == Via::kLibrary ? "library" : "cli");
-}
+std::ostream& operator<<(std::ostream& os, Via v) { return os << (v == Via::kLibrary ? "library" : "cli"); }
 
 std::ostream& operator<<(std::ostream& os, const Schedule& s) {
   os << "{target=" << TargetName(s.target) << " signal=" << s.signal << " when=" << WhenName(s.when);
@@ -300,9 +327,9 @@ std::vector<std::string> RunScenario(const Schedule& s, const ScenarioConfig& cf
   // Waits (bounded) for P to exist; 0 if it never will (G died before
   // forking it: G is reaped and nothing of the scenario is left).
   auto await_p = [&] {
-    PollReaping(&reaps, [&] {
-      return p_pid() != 0 || (reaps.Has(g) && Descendants(getpid()).empty());
-    }, Millis(2000));
+    PollReaping(
+        &reaps, [&] { return p_pid() != 0 || (reaps.Has(g) && Descendants(getpid()).empty()); },
+        Millis(2000));
     return p_pid();
   };
 
@@ -315,9 +342,14 @@ std::vector<std::string> RunScenario(const Schedule& s, const ScenarioConfig& cf
     std::vector<pid_t> victims;
     int sig = s.signal;
     switch (s.target) {
-      case Target::kNone: return;
-      case Target::kGrandparent: victims = {g}; break;
-      case Target::kParent: victims = {await_p()}; break;
+      case Target::kNone:
+        return;
+      case Target::kGrandparent:
+        victims = {g};
+        break;
+      case Target::kParent:
+        victims = {await_p()};
+        break;
       case Target::kIntermediate:
         if (pid_t p = await_p()) victims = reap::ListChildren(p);
         break;
@@ -355,22 +387,28 @@ std::vector<std::string> RunScenario(const Schedule& s, const ScenarioConfig& cf
   } else {
     // Wait for the process that reaches the point to stop there.
     const std::string want = s.when == When::kAfterReturn ? "after_return" : WhenName(s.when);
-    bool reached = PollReaping(&reaps, [&] {
-      std::string log = ReadAll(paths.faults);
-      if (!log.empty()) return true;
-      if (s.when != When::kAfterReturn && Exists(paths.result)) return true;  // passed without reaching
-      pid_t p = p_pid();
-      return p != 0 && !Running(p) && Exists(paths.p_pid);
-    }, Millis(10000));
+    bool reached = PollReaping(
+        &reaps,
+        [&] {
+          std::string log = ReadAll(paths.faults);
+          if (!log.empty()) return true;
+          if (s.when != When::kAfterReturn && Exists(paths.result)) return true;  // passed without reaching
+          pid_t p = p_pid();
+          return p != 0 && !Running(p) && Exists(paths.p_pid);
+        },
+        Millis(10000));
     std::istringstream log(ReadAll(paths.faults));
     log >> stopped_point >> stopped;
     if (!reached) harness.push_back("harness: nothing happened within 10 s");
     if (stopped > 0) {
       if (stopped_point != "child_before_exec") obs.other_pids.insert(stopped);
-      bool is_stopped = PollReaping(&reaps, [&] {
-        auto st = reap::ReadProcStat(stopped);
-        return !st.ok() || st->state == 'T' || st->state == 't';
-      }, Millis(5000));
+      bool is_stopped = PollReaping(
+          &reaps,
+          [&] {
+            auto st = reap::ReadProcStat(stopped);
+            return !st.ok() || st->state == 'T' || st->state == 't';
+          },
+          Millis(5000));
       if (!is_stopped) harness.push_back("harness: pid at fault point never stopped");
       deliver();
       kill(stopped, SIGCONT);
@@ -380,13 +418,14 @@ std::vector<std::string> RunScenario(const Schedule& s, const ScenarioConfig& cf
   // Whether the fault could explain an error P reports: it hit P, I, C or
   // P's group/session before P had its result (checked before the kill: P
   // writes its result microseconds after a killed intermediate releases it).
-  obs.fault_could_fail = delivered && !result_before_fault && s.target != Target::kGrandparent &&
-                         s.target != Target::kNone;
+  obs.fault_could_fail =
+      delivered && !result_before_fault && s.target != Target::kGrandparent && s.target != Target::kNone;
 
   // P's result, or P's death.
   pid_t p = await_p();
   if (p != 0) obs.other_pids.insert(p);
-  PollReaping(&reaps, [&] { return Exists(paths.result) || p == 0 || !Running(p); }, Millis(15000));
+  PollReaping(
+      &reaps, [&] { return Exists(paths.result) || p == 0 || !Running(p); }, Millis(15000));
   if (Exists(paths.result) && ReadAll(paths.result) != "unknown") {
     obs.caller = ParseResult(ReadAll(paths.result));
     if (!obs.caller) harness.push_back("harness: unreadable result: " + ReadAll(paths.result));
@@ -396,9 +435,11 @@ std::vector<std::string> RunScenario(const Schedule& s, const ScenarioConfig& cf
 
   // C's report: wait for it when it must come; otherwise watch for a late one.
   if (obs.caller && obs.caller->ok && !obs.command_targeted) {
-    PollReaping(&reaps, [&] { return ReadReport(paths.report).has_value(); }, Millis(5000));
+    PollReaping(
+        &reaps, [&] { return ReadReport(paths.report).has_value(); }, Millis(5000));
   } else {
-    PollReaping(&reaps, [&] { return ReadReport(paths.report).has_value(); }, Millis(100));
+    PollReaping(
+        &reaps, [&] { return ReadReport(paths.report).has_value(); }, Millis(100));
   }
   obs.command = ReadReport(paths.report);
   trace.Mark("report");
@@ -407,24 +448,31 @@ std::vector<std::string> RunScenario(const Schedule& s, const ScenarioConfig& cf
   // Let G and P finish; every fault has been delivered by now.
   WriteAtomic(paths.release, "go");
   for (pid_t x : Descendants(getpid())) kill(x, SIGCONT);
-  PollReaping(&reaps, [&] { return reaps.Has(g); }, Millis(10000));
-  if (p != 0) PollReaping(&reaps, [&] { return !Running(p); }, Millis(10000));
+  PollReaping(
+      &reaps, [&] { return reaps.Has(g); }, Millis(10000));
+  if (p != 0)
+    PollReaping(
+        &reaps, [&] { return !Running(p); }, Millis(10000));
 
   trace.Mark("release");
   obs.command_should_live = s.probe == ProbeMode::kLinger || s.probe == ProbeMode::kIgnoreTerm;
   obs.command_should_exit_cleanly = !obs.command_should_live;
   if (c != 0) {
     if (obs.command_should_live) {
-      obs.command_reparented = PollReaping(&reaps, [&] {
-        auto st = reap::ReadProcStat(c);
-        return reaps.Has(c) || (st.ok() && st->ppid == getpid());
-      }, Millis(3000));
+      obs.command_reparented = PollReaping(
+          &reaps,
+          [&] {
+            auto st = reap::ReadProcStat(c);
+            return reaps.Has(c) || (st.ok() && st->ppid == getpid());
+          },
+          Millis(3000));
       // A window for a fault that hit C to take effect.
       std::this_thread::sleep_for(Millis(5));
       reaps.Collect();
       obs.command_alive_at_end = !reaps.Has(c) && Running(c);
     } else {
-      PollReaping(&reaps, [&] { return reaps.Has(c); }, Millis(5000));
+      PollReaping(
+          &reaps, [&] { return reaps.Has(c); }, Millis(5000));
       obs.command_reparented = reaps.Has(c);
     }
     if (reaps.Has(c)) obs.command_status = reaps.status[c];
@@ -432,15 +480,20 @@ std::vector<std::string> RunScenario(const Schedule& s, const ScenarioConfig& cf
 
   trace.Mark("command");
   // Nothing but C may remain.
-  PollReaping(&reaps, [&] {
-    auto d = Descendants(getpid());
-    return std::all_of(d.begin(), d.end(), [&](pid_t x) { return x == c; });
-  }, Millis(3000));
+  PollReaping(
+      &reaps,
+      [&] {
+        auto d = Descendants(getpid());
+        return std::all_of(d.begin(), d.end(), [&](pid_t x) { return x == c; });
+      },
+      Millis(3000));
   for (pid_t x : Descendants(getpid())) {
     if (x == c) continue;
     auto st = reap::ReadProcStat(x);
-    if (st.ok() && st->state == 'Z' && st->ppid != getpid()) obs.zombies_at_end.push_back(x);
-    else obs.leftovers.push_back(x);
+    if (st.ok() && st->state == 'Z' && st->ppid != getpid())
+      obs.zombies_at_end.push_back(x);
+    else
+      obs.leftovers.push_back(x);
   }
 
   trace.Mark("leftovers");
@@ -464,8 +517,8 @@ std::vector<std::string> RunScenario(const Schedule& s, const ScenarioConfig& cf
     std::ostringstream os;
     os << s;
     fprintf(stderr, "TOTAL %lld ms %s\n",
-            static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                       Clock::now() - trace.start).count()),
+            static_cast<long long>(
+                std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - trace.start).count()),
             os.str().c_str());
   }
   std::vector<std::string> out = CheckInvariants(obs);
@@ -499,13 +552,14 @@ std::vector<std::string> RunLongRunningParent(const std::vector<int>& lifetimes_
       if (r->children_after != 0 || r->zombies_after != 0) ++zombie_moments;
       out << r->pid << " ";
     }
-    WriteAtomic(paths.result, std::to_string(failures) + " " + std::to_string(zombie_moments) + " " +
-                                  out.str());
+    WriteAtomic(paths.result,
+                std::to_string(failures) + " " + std::to_string(zombie_moments) + " " + out.str());
     AwaitRelease(paths);
     _exit(0);
   }
   std::vector<std::string> v;
-  PollReaping(&reaps, [&] { return Exists(paths.result) || reaps.Has(p); }, Millis(30000));
+  PollReaping(
+      &reaps, [&] { return Exists(paths.result) || reaps.Has(p); }, Millis(30000));
   std::istringstream in(ReadAll(paths.result));
   int failures = -1, zombie_moments = -1;
   in >> failures >> zombie_moments;
@@ -521,9 +575,10 @@ std::vector<std::string> RunLongRunningParent(const std::vector<int>& lifetimes_
                 std::to_string(lifetimes_ms.size()) + " detaches");
   }
   // The adopter reaps every command while P lives on.
-  bool all = PollReaping(&reaps, [&] {
-    return std::all_of(commands.begin(), commands.end(), [&](pid_t x) { return reaps.Has(x); });
-  }, Millis(10000));
+  bool all = PollReaping(
+      &reaps,
+      [&] { return std::all_of(commands.begin(), commands.end(), [&](pid_t x) { return reaps.Has(x); }); },
+      Millis(10000));
   if (!all) v.push_back("1. no zombies: the adopter did not reap every command within 10 s");
   for (pid_t x : commands) {
     if (reaps.Has(x) && !(WIFEXITED(reaps.status[x]) && WEXITSTATUS(reaps.status[x]) == 0)) {
@@ -531,10 +586,12 @@ std::vector<std::string> RunLongRunningParent(const std::vector<int>& lifetimes_
     }
   }
   WriteAtomic(paths.release, "go");
-  PollReaping(&reaps, [&] { return reaps.Has(p); }, Millis(10000));
+  PollReaping(
+      &reaps, [&] { return reaps.Has(p); }, Millis(10000));
   for (auto d = Descendants(getpid()); !d.empty(); d = Descendants(getpid())) {
     for (pid_t x : d) kill(x, SIGKILL);
-    PollReaping(&reaps, [&] { return Descendants(getpid()).empty(); }, Millis(2000));
+    PollReaping(
+        &reaps, [&] { return Descendants(getpid()).empty(); }, Millis(2000));
     break;
   }
   for (const auto& f : {paths.report, paths.result, paths.release}) unlink(f.c_str());

@@ -18,22 +18,22 @@ std::ostream& operator<<(std::ostream& os, Via v);
 
 enum class Target {
   kNone,
-  kGrandparent,   // G
-  kParent,        // P
-  kIntermediate,  // every child of P at that moment (the intermediate, or reaper)
-  kCommand,       // C
-  kParentGroup,   // P's whole process group (G leads it)
-  kSessionHangup, // SIGHUP to every process of P's session
+  kGrandparent,    // G
+  kParent,         // P
+  kIntermediate,   // every child of P at that moment (the intermediate, or reaper)
+  kCommand,        // C
+  kParentGroup,    // P's whole process group (G leads it)
+  kSessionHangup,  // SIGHUP to every process of P's session
 };
 
 enum class When {
-  kDelay,                    // `delay_us` after G was started
-  kBeforeFirstClone,         // named fault points of the library ...
+  kDelay,             // `delay_us` after G was started
+  kBeforeFirstClone,  // named fault points of the library ...
   kIntermediateBeforeClone,
   kChildBeforeExec,
   kAfterExecBeforeReport,
   kBeforeReturn,
-  kAfterReturn,              // in P, just after it learned the result
+  kAfterReturn,  // in P, just after it learned the result
 };
 
 enum class ProbeMode { kLinger, kExitNow, kExitAfterDelay, kIgnoreTerm };
@@ -44,8 +44,8 @@ struct Schedule {
   When when = When::kDelay;
   int delay_us = 0;
   ProbeMode probe = ProbeMode::kLinger;
-  int probe_ms = 0;           // kExitAfterDelay: lifetime
-  bool nonexistent = false;   // detach a program that does not exist
+  int probe_ms = 0;          // kExitAfterDelay: lifetime
+  bool nonexistent = false;  // detach a program that does not exist
 };
 std::ostream& operator<<(std::ostream& os, const Schedule& s);
 

@@ -1,5 +1,6 @@
 #include "testing/world.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -9,8 +10,6 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <dirent.h>
 
 #include <cstdio>
 #include <cstring>
@@ -247,10 +246,12 @@ void Reaps::Collect() {
 }
 
 bool PollReaping(Reaps* reaps, const std::function<bool()>& pred, Millis deadline) {
-  return PollUntil([&] {
-    reaps->Collect();
-    return pred();
-  }, deadline);
+  return PollUntil(
+      [&] {
+        reaps->Collect();
+        return pred();
+      },
+      deadline);
 }
 
 }  // namespace reap_testing

@@ -43,7 +43,7 @@ class World {
 // Runs ARGV (argv[0] is a path) with stdout and stderr captured, stdin on
 // /dev/null; kills it at the deadline. ENV_EXTRA adds NAME=VALUE entries.
 struct RunResult {
-  int exit_code = -1;   // -1 when killed by a signal
+  int exit_code = -1;  // -1 when killed by a signal
   int signal = 0;
   bool timed_out = false;
   std::string out;

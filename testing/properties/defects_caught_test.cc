@@ -19,9 +19,9 @@ TEST_P(DefectsCaughtTest, PropertiesFailWithAShrunkSchedule) {
   const Defect& d = GetParam();
   std::string binary =
       reap_testing::Runfile(std::string("testing/properties/detach_properties_defect_") + d.name);
-  reap_testing::RunResult r = reap_testing::Run(
-      {binary, "--gtest_filter=DetachProperties.LibraryUnderSubreaper"},
-      reap_testing::Millis(240000), {"RC_PARAMS=max_success=200"});
+  reap_testing::RunResult r =
+      reap_testing::Run({binary, "--gtest_filter=DetachProperties.LibraryUnderSubreaper"},
+                        reap_testing::Millis(240000), {"RC_PARAMS=max_success=200"});
   std::string all = r.out + r.err;
   EXPECT_FALSE(r.timed_out);
   EXPECT_EQ(r.exit_code, 1) << all;
@@ -33,12 +33,11 @@ TEST_P(DefectsCaughtTest, PropertiesFailWithAShrunkSchedule) {
 
 INSTANTIATE_TEST_SUITE_P(
     Defects, DefectsCaughtTest,
-    ::testing::Values(
-        Defect{"skip_setsid", "2. reparenting: the command stayed in the caller's session"},
-        Defect{"no_reap_intermediate", "1. no zombies: the caller had 1 zombie child"},
-        Defect{"report_intermediate_pid", "3. accuracy: reported pid"},
-        Defect{"leak_fd", "5. leaks: the command holds fds"},
-        Defect{"block_signal", "5. leaks: the command starts with blocked signals"}),
+    ::testing::Values(Defect{"skip_setsid", "2. reparenting: the command stayed in the caller's session"},
+                      Defect{"no_reap_intermediate", "1. no zombies: the caller had 1 zombie child"},
+                      Defect{"report_intermediate_pid", "3. accuracy: reported pid"},
+                      Defect{"leak_fd", "5. leaks: the command holds fds"},
+                      Defect{"block_signal", "5. leaks: the command starts with blocked signals"}),
     [](const ::testing::TestParamInfo<Defect>& info) { return std::string(info.param.name); });
 
 }  // namespace

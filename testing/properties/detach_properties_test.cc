@@ -32,23 +32,19 @@ struct Arbitrary<reap_testing::Schedule> {
     // Elements are listed simplest first; sizedElement shrinks toward the
     // front (gen::element would not shrink at all).
     return gen::build<Schedule>(
-        gen::set(&Schedule::target,
-                 gen::sizedElement(Target::kNone, Target::kGrandparent, Target::kParent,
-                              Target::kIntermediate, Target::kCommand, Target::kParentGroup,
-                              Target::kSessionHangup)),
+        gen::set(&Schedule::target, gen::sizedElement(Target::kNone, Target::kGrandparent, Target::kParent,
+                                                      Target::kIntermediate, Target::kCommand,
+                                                      Target::kParentGroup, Target::kSessionHangup)),
         gen::set(&Schedule::signal, gen::sizedElement(SIGKILL, SIGTERM, SIGHUP)),
         gen::set(&Schedule::when,
-                 gen::sizedElement(When::kDelay, When::kBeforeFirstClone,
-                              When::kIntermediateBeforeClone, When::kChildBeforeExec,
-                              When::kAfterExecBeforeReport, When::kBeforeReturn,
-                              When::kAfterReturn)),
+                 gen::sizedElement(When::kDelay, When::kBeforeFirstClone, When::kIntermediateBeforeClone,
+                                   When::kChildBeforeExec, When::kAfterExecBeforeReport, When::kBeforeReturn,
+                                   When::kAfterReturn)),
         gen::set(&Schedule::delay_us, gen::inRange(0, 3000)),
         gen::set(&Schedule::probe, gen::sizedElement(ProbeMode::kLinger, ProbeMode::kExitNow,
-                                                ProbeMode::kExitAfterDelay,
-                                                ProbeMode::kIgnoreTerm)),
+                                                     ProbeMode::kExitAfterDelay, ProbeMode::kIgnoreTerm)),
         gen::set(&Schedule::probe_ms, gen::inRange(1, 30)),
-        gen::set(&Schedule::nonexistent,
-                 gen::map(gen::inRange(0, 10), [](int x) { return x == 9; })));
+        gen::set(&Schedule::nonexistent, gen::map(gen::inRange(0, 10), [](int x) { return x == 9; })));
   }
 };
 
@@ -94,8 +90,7 @@ RC_GTEST_PROP(DetachProperties, LibraryUnderSubreaper, (const reap_testing::Sche
 }
 
 RC_GTEST_PROP(DetachProperties, LibraryInPidNamespace, (const reap_testing::Schedule& s)) {
-  Check("LibraryInPidNamespace",
-        RunInPidNamespace([&] { return RunScenario(s, Config(Via::kLibrary)); }));
+  Check("LibraryInPidNamespace", RunInPidNamespace([&] { return RunScenario(s, Config(Via::kLibrary)); }));
 }
 
 RC_GTEST_PROP(DetachProperties, CliUnderSubreaper, (const reap_testing::Schedule& s)) {
@@ -108,11 +103,10 @@ RC_GTEST_PROP(DetachProperties, CliInPidNamespace, (const reap_testing::Schedule
 
 RC_GTEST_PROP(DetachProperties, LongRunningParentNeverHoldsZombies, ()) {
   auto n = *rc::gen::inRange(1, 51);
-  auto lifetimes = *rc::gen::container<std::vector<int>>(static_cast<std::size_t>(n),
-                                                         rc::gen::inRange(0, 50));
+  auto lifetimes =
+      *rc::gen::container<std::vector<int>>(static_cast<std::size_t>(n), rc::gen::inRange(0, 50));
   auto via = *rc::gen::element(Via::kLibrary, Via::kCli);
-  Check("LongRunningParentNeverHoldsZombies",
-        reap_testing::RunLongRunningParent(lifetimes, Config(via)));
+  Check("LongRunningParentNeverHoldsZombies", reap_testing::RunLongRunningParent(lifetimes, Config(via)));
 }
 
 // The number of cases each property must have run (RC_PARAMS max_success).

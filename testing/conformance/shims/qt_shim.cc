@@ -8,7 +8,6 @@
 #include <QProcess>
 #include <QString>
 #include <QStringList>
-
 #include <cstdio>
 #include <iostream>
 #include <string>
