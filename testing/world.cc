@@ -54,15 +54,6 @@ std::vector<pid_t> World::ZombieChildren() const {
   return out;
 }
 
-bool World::ReapIfExited(pid_t pid) {
-  for (;;) {
-    pid_t r = waitpid(pid, nullptr, WNOHANG | __WALL);
-    if (r == pid) return true;
-    if (r < 0 && errno == EINTR) continue;
-    return r < 0 && errno == ECHILD;
-  }
-}
-
 bool World::AwaitExitAndReap(pid_t pid, Millis deadline, int* status) {
   auto end = std::chrono::steady_clock::now() + deadline;
   for (;;) {

@@ -31,8 +31,6 @@ class World {
   std::vector<pid_t> Children() const;
   // Children currently in state Z.
   std::vector<pid_t> ZombieChildren() const;
-  // Reaps PID if it has exited; true when reaped (or already gone).
-  bool ReapIfExited(pid_t pid);
   // Waits until PID has exited and reaps it; false on deadline.
   bool AwaitExitAndReap(pid_t pid, Millis deadline = Millis(5000), int* status = nullptr);
   // SIGKILLs every child and descendant that reaches us, and reaps them all,

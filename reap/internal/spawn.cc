@@ -78,6 +78,11 @@ namespace internal {
 namespace {
 
 constexpr std::size_t kPage = 4096;
+// Each child runs on its own 64 KiB stack until exec. The deepest child-side
+// path (CommandMain -> SetupStdio/CloseRange with its 2 KiB getdents buffer,
+// ReadOwnStat's 1 KiB) needs a few KiB; sanitizer builds need much more, and
+// a guard page below each stack turns an overflow into a crash, not a
+// corruption of the caller's memory.
 constexpr std::size_t kStackSize = 64 * 1024;
 constexpr int kKernelSigsetBytes = _NSIG / 8;
 
@@ -207,19 +212,26 @@ REAP_CHILD_SIDE void ReadOwnStat(Shared* sh) {
   }
 }
 
+// The kernel's struct sigaction for rt_sigaction (not glibc's): handler,
+// flags, restorer, mask. All zero is {SIG_DFL, no flags, empty mask}.
+struct KernelSigaction {
+  void* handler;
+  unsigned long flags;
+  void* restorer;
+  unsigned char mask[kKernelSigsetBytes];
+};
+
 // Every disposition back to SIG_DFL, glibc's internal signals (32, 33)
-// included: glibc's sigaction refuses those, so use the system call. An
-// all-zero kernel sigaction is {SIG_DFL, no flags, empty mask} whatever the
-// architecture's field order.
+// included: glibc's sigaction refuses those, so use the system call.
 REAP_CHILD_SIDE void ResetSignals() {
-  unsigned long dfl[8] = {};
+  KernelSigaction dfl{};
   for (int sig = 1; sig < _NSIG; ++sig) {
     if (sig == SIGKILL || sig == SIGSTOP) continue;
-    syscall(SYS_rt_sigaction, sig, dfl, nullptr, kKernelSigsetBytes);
+    syscall(SYS_rt_sigaction, sig, &dfl, nullptr, kKernelSigsetBytes);
   }
 }
 
-REAP_CHILD_SIDE int SetupStdio(const SpawnArgs& a, Shared* sh) {
+REAP_CHILD_SIDE void SetupStdio(const SpawnArgs& a, Shared* sh) {
   for (int target = 0; target < 3; ++target) {
     const SpawnStdio& s = a.stdio[target];
     Stage stage = static_cast<Stage>(static_cast<int>(Stage::kStdin) + target);
@@ -241,7 +253,6 @@ REAP_CHILD_SIDE int SetupStdio(const SpawnArgs& a, Shared* sh) {
       sys::Close(fd);
     }
   }
-  return 0;
 }
 
 // Closes [lo, hi] with close_range, falling back to /proc/self/fd, then to a
@@ -534,21 +545,16 @@ Result<Identity> SpawnChain(const SpawnArgs& args) {
   }
 #endif
   const pid_t cpid = __atomic_load_n(&sh->command_pid, __ATOMIC_ACQUIRE);
-  Result<Identity> result = Error{};
-  if (cpid == 0) {
-    if (sh->failed_stage != 0) {
-      result = ChildError(*sh, args);
-    } else {
-      std::string what = "intermediate process died";
-      if (WIFSIGNALED(status)) {
-        what += " (signal " + std::to_string(WTERMSIG(status)) + ")";
-      }
-      result = Error{Stage::kIntermediate, ESRCH, what};
+  auto result = [&]() -> Result<Identity> {
+    if (cpid != 0) {
+      WaitUntilReleased(&sh->command_mm_alive);
+      return Outcome(*sh, args, cpid, ipid);
     }
-  } else {
-    WaitUntilReleased(&sh->command_mm_alive);
-    result = Outcome(*sh, args, cpid, ipid);
-  }
+    if (sh->failed_stage != 0) return ChildError(*sh, args);
+    std::string what = "intermediate process died";
+    if (WIFSIGNALED(status)) what += " (signal " + std::to_string(WTERMSIG(status)) + ")";
+    return Error{Stage::kIntermediate, ESRCH, what};
+  }();
   REAP_FAULT_POINT(kBeforeReturn);
   return result;
 }

@@ -57,11 +57,24 @@ reap::Result<Description> ParseDescription(std::string_view text) {
     std::string_view raw = text.substr(pos, end - pos);
     pos = end + 1;
     ++line_no;
-    // '#' starts a comment unless inside the template's quotes: only strip
-    // a '#' that begins a word.
+    // '#' starts a comment where it begins a word outside quotes, as in a
+    // shell: `template = sh -c 'echo #x' {cmd}` keeps its '#'.
     std::string line(raw);
+    char quote = 0;
     for (std::size_t i = 0; i < line.size(); ++i) {
-      if (line[i] == '#' && (i == 0 || line[i - 1] == ' ' || line[i - 1] == '\t')) {
+      char c = line[i];
+      if (quote != 0) {
+        if (c == quote)
+          quote = 0;
+        else if (c == '\\' && quote == '"' && i + 1 < line.size())
+          ++i;
+        continue;
+      }
+      if (c == '\'' || c == '"') {
+        quote = c;
+      } else if (c == '\\') {
+        ++i;
+      } else if (c == '#' && (i == 0 || line[i - 1] == ' ' || line[i - 1] == '\t')) {
         line.resize(i);
         break;
       }

@@ -41,6 +41,13 @@ TEST(DescriptionTest, ExpandsPlaceholders) {
   EXPECT_FALSE(Expand(unknown.value(), c, {}).ok());
 }
 
+// '#' inside quotes is part of the template; a '#' word outside is a comment.
+TEST(DescriptionTest, HashInsideQuotesIsNoComment) {
+  auto d = ParseDescription("name = t\ntemplate = sh -c 'echo #x' \"a #b\" {cmd} # trailing comment\n");
+  ASSERT_TRUE(d.ok()) << d.error().ToString();
+  EXPECT_EQ(d->template_words, (std::vector<std::string>{"sh", "-c", "echo #x", "a #b", "{cmd}"}));
+}
+
 TEST(DescriptionTest, ServerMode) {
   auto d =
       ParseDescription("name = s\nmode = server\npid = adopted\ntemplate = {shim}\nunclaimed = no-zombies\n");
