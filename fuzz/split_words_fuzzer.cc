@@ -5,13 +5,13 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "reaper/words.h"
+#include "text/words.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
-  auto words = reaper::SplitWords(text);
+  auto words = reap_text::SplitWords(text);
   if (!words.ok()) return 0;
-  auto again = reaper::SplitWords(reaper::JoinWords(words.value()));
+  auto again = reap_text::SplitWords(reap_text::JoinWords(words.value()));
   if (!again.ok() || again.value() != words.value()) std::abort();
   return 0;
 }

@@ -6,7 +6,6 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <string_view>
@@ -15,8 +14,6 @@
 
 namespace reap {
 namespace {
-
-std::atomic<unsigned> g_serial{0};
 
 // Whether PID is ROOT or below it (bounded walk up the parents).
 bool IsAtOrBelow(pid_t pid, pid_t root) {
@@ -51,16 +48,23 @@ Result<NotifySocket> NotifySocket::Create() {
     close(fd);
     return Error{Stage::kSetup, e, "notify socket: SO_PASSCRED"};
   }
-  std::string name = "reap-notify-" + std::to_string(getpid()) + "-" + std::to_string(g_serial++);
+  // Autobind: the kernel picks an unused abstract name. A name of our own
+  // (say, from the pid) can collide: abstract names are per network
+  // namespace, which PID namespaces (containers, test sandboxes) share.
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
-  std::memcpy(addr.sun_path + 1, name.data(), name.size());  // abstract: leading NUL
-  socklen_t len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + name.size());
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0) {
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(sa_family_t)) != 0) {
     int e = errno;
     close(fd);
-    return Error{Stage::kSetup, e, "notify socket: bind @" + name};
+    return Error{Stage::kSetup, e, "notify socket: bind"};
   }
+  socklen_t len = sizeof addr;
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0 || len <= sizeof(sa_family_t) + 1) {
+    int e = errno;
+    close(fd);
+    return Error{Stage::kSetup, e, "notify socket: getsockname"};
+  }
+  std::string name(addr.sun_path + 1, len - sizeof(sa_family_t) - 1);  // after the leading NUL
   return NotifySocket(fd, "@" + name);
 }
 

@@ -27,8 +27,9 @@ struct NotifyResult {
 
 class [[nodiscard]] NotifySocket {
  public:
-  // A datagram socket in the abstract namespace ("@reap-notify-PID-N"), with
-  // SO_PASSCRED so that every message carries its sender's credentials.
+  // A datagram socket in the abstract namespace, named by the kernel
+  // (autobind: "@" and five hex digits, unique in the network namespace),
+  // with SO_PASSCRED so that every message carries its sender's credentials.
   static Result<NotifySocket> Create();
 
   // The value for the command's NOTIFY_SOCKET.

@@ -6,7 +6,7 @@
 #include <optional>
 #include <string_view>
 
-#include "reaper/words.h"
+#include "text/words.h"
 
 namespace reaper {
 namespace {
@@ -100,10 +100,10 @@ reap::Result<CliOptions> ParseLegacy(const std::vector<std::string>& args) {
   // The Go tool pasted both values into a bash command line, so bash removed
   // one layer of quotes and split words. We split the same way, but expand
   // nothing and run no shell.
-  auto cmd_words = SplitWords(cmd);
+  auto cmd_words = reap_text::SplitWords(cmd);
   if (!cmd_words.ok()) return Usage("-cmd: " + cmd_words.error().what);
   if (cmd_words->empty() || cmd_words->front().empty()) return Usage("-cmd is empty");
-  auto arg_words = SplitWords(cmd_args);
+  auto arg_words = reap_text::SplitWords(cmd_args);
   if (!arg_words.ok()) return Usage("-args: " + arg_words.error().what);
   o.command.program = cmd_words->front();
   o.command.args.assign(cmd_words->begin() + 1, cmd_words->end());

@@ -18,9 +18,6 @@ int ExitCodeFor(const reap::Error& error);
 // ("target" is what reaper status/signal/stop/wait take).
 std::string IdentityJson(const reap::Identity& id, const reap::Command& command);
 
-// JSON string literal for S (quotes included).
-std::string JsonString(const std::string& s);
-
 }  // namespace reaper
 
 #endif  // REAP_REAPER_OUTPUT_H_

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <sstream>
 
-#include "reaper/words.h"
+#include "text/words.h"
 
 namespace reap_conformance {
 namespace {
@@ -88,7 +88,7 @@ reap::Result<Description> ParseDescription(std::string_view text) {
     if (key == "name") {
       d.name = value;
     } else if (key == "template") {
-      auto words = reaper::SplitWords(value);
+      auto words = reap_text::SplitWords(value);
       if (!words.ok())
         return Invalid("line " + std::to_string(line_no) + ": template: " + words.error().what);
       if (words->empty()) return Invalid("line " + std::to_string(line_no) + ": empty template");
@@ -138,7 +138,7 @@ reap::Result<std::vector<std::string>> Expand(const Description& d, const Comman
   text["program"] = c.program;
   text["abs_program"] = c.abs_program;
   text["pidfile"] = c.pidfile;
-  text["cmdline"] = reaper::JoinWords(cmd);
+  text["cmdline"] = reap_text::JoinWords(cmd);
   std::vector<std::string> out;
   for (const std::string& w : d.template_words) {
     if (w == "{cmd}") {

@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <sstream>
 
-#include "reaper/output.h"
+#include "text/json.h"
 
 namespace reap_conformance {
 namespace {
@@ -90,11 +90,11 @@ std::string Json(const Results& r) {
   std::ostringstream os;
   os << "[";
   for (std::size_t i = 0; i < r.size(); ++i) {
-    os << (i ? "," : "") << "{\"detacher\":" << reaper::JsonString(r[i].first) << ",\"verdicts\":[";
+    os << (i ? "," : "") << "{\"detacher\":" << reap_text::JsonString(r[i].first) << ",\"verdicts\":[";
     for (std::size_t j = 0; j < r[i].second.size(); ++j) {
       const auto& v = r[i].second[j];
-      os << (j ? "," : "") << "{\"property\":" << reaper::JsonString(v.property) << ",\"status\":\""
-         << StatusName(v.status) << "\",\"reason\":" << reaper::JsonString(v.reason) << "}";
+      os << (j ? "," : "") << "{\"property\":" << reap_text::JsonString(v.property) << ",\"status\":\""
+         << StatusName(v.status) << "\",\"reason\":" << reap_text::JsonString(v.reason) << "}";
     }
     os << "]}";
   }

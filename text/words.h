@@ -1,7 +1,8 @@
-// Shell-like word splitting without a shell: quotes and backslashes are
+// Shell-like word splitting without a shell (the legacy -args of reaper, the
+// templates of the conformance suite): quotes and backslashes are
 // honoured, nothing is expanded ($VAR, $(...), globs, ';' stay literal).
-#ifndef REAP_REAPER_WORDS_H_
-#define REAP_REAPER_WORDS_H_
+#ifndef REAP_TEXT_WORDS_H_
+#define REAP_TEXT_WORDS_H_
 
 #include <string>
 #include <string_view>
@@ -9,7 +10,7 @@
 
 #include "reap/error.h"
 
-namespace reaper {
+namespace reap_text {
 
 // Splits TEXT into words as sh would before expansion:
 //  - blanks (space, tab, newline) separate words;
@@ -25,6 +26,6 @@ reap::Result<std::vector<std::string>> SplitWords(std::string_view text);
 // Quotes WORDS so that SplitWords(JoinWords(words)) == words.
 std::string JoinWords(const std::vector<std::string>& words);
 
-}  // namespace reaper
+}  // namespace reap_text
 
-#endif  // REAP_REAPER_WORDS_H_
+#endif  // REAP_TEXT_WORDS_H_

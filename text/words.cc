@@ -1,8 +1,8 @@
-#include "reaper/words.h"
+#include "text/words.h"
 
 #include <errno.h>
 
-namespace reaper {
+namespace reap_text {
 namespace {
 
 bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\n'; }
@@ -89,4 +89,4 @@ std::string JoinWords(const std::vector<std::string>& words) {
   return out;
 }
 
-}  // namespace reaper
+}  // namespace reap_text

@@ -1,11 +1,11 @@
-#include "reaper/words.h"
+#include "text/words.h"
 
 #include "gtest/gtest.h"
 // rapidcheck's gtest glue needs gtest first.
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
 
-namespace reaper {
+namespace reap_text {
 namespace {
 
 std::vector<std::string> Split(const std::string& s) {
@@ -50,4 +50,4 @@ RC_GTEST_PROP(SplitWordsProperty, JoinThenSplitRoundTrips, (const std::vector<st
 }
 
 }  // namespace
-}  // namespace reaper
+}  // namespace reap_text
