@@ -15,7 +15,6 @@
 #include <utility>
 
 #include "gtest/gtest.h"
-#include "testing/scenario.h"
 #include "testing/world.h"
 
 namespace {

@@ -66,10 +66,6 @@ std::vector<std::string> RunScenario(const Schedule& s, const ScenarioConfig& cf
 std::vector<std::string> RunLongRunningParent(const std::vector<int>& lifetimes_ms,
                                               const ScenarioConfig& cfg);
 
-// Runs FN as PID 1 of a new PID namespace (with its own /proc), and returns
-// its result. Everything left in the namespace dies with it.
-std::vector<std::string> RunInPidNamespace(const std::function<std::vector<std::string>()>& fn);
-
 }  // namespace reap_testing
 
 #endif  // REAP_TESTING_SCENARIO_H_

@@ -4,10 +4,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -243,6 +246,65 @@ bool PollReaping(Reaps* reaps, const std::function<bool()>& pred, Millis deadlin
         return pred();
       },
       deadline);
+}
+
+std::vector<std::string> RunInPidNamespace(const std::function<std::vector<std::string>()>& fn) {
+  int pipefd[2];
+  if (pipe2(pipefd, O_CLOEXEC) != 0) return {"harness: pipe failed"};
+  // fork-like clone into new PID and mount namespaces.
+  long pid = syscall(SYS_clone, CLONE_NEWPID | CLONE_NEWNS | SIGCHLD, nullptr, nullptr, nullptr, 0);
+  if (pid < 0) {
+    close(pipefd[0]);
+    close(pipefd[1]);
+    return {std::string("harness: clone(CLONE_NEWPID): ") + std::strerror(errno)};
+  }
+  if (pid == 0) {
+    close(pipefd[0]);
+    std::string out;
+    if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
+        mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) {
+      out = std::string("harness: mounting /proc in the namespace: ") + std::strerror(errno);
+    } else if (getpid() != 1) {
+      out = "harness: not pid 1 in the new namespace";
+    } else {
+      for (const auto& line : fn()) out += line + "\x1e";
+    }
+    ssize_t w = write(pipefd[1], out.data(), out.size());
+    (void)w;
+    _exit(0);
+  }
+  close(pipefd[1]);
+  std::string text;
+  auto end = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  pollfd pfd = {pipefd[0], POLLIN, 0};
+  bool timed_out = true;
+  while (std::chrono::steady_clock::now() < end) {
+    if (poll(&pfd, 1, 100) <= 0) continue;
+    char buf[4096];
+    ssize_t n = read(pipefd[0], buf, sizeof buf);
+    if (n > 0) {
+      text.append(buf, static_cast<std::size_t>(n));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    timed_out = false;
+    break;
+  }
+  close(pipefd[0]);
+  if (timed_out) kill(static_cast<pid_t>(pid), SIGKILL);
+  int status = 0;
+  while (waitpid(static_cast<pid_t>(pid), &status, 0) < 0 && errno == EINTR) {
+  }
+  std::vector<std::string> out;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t end_pos = text.find('\x1e', pos);
+    if (end_pos == std::string::npos) end_pos = text.size();
+    out.push_back(text.substr(pos, end_pos - pos));
+    pos = end_pos + 1;
+  }
+  if (timed_out) out.push_back("harness: namespace run timed out");
+  return out;
 }
 
 }  // namespace reap_testing

@@ -75,6 +75,15 @@ struct Reaps {
   bool Has(pid_t pid) const { return status.count(pid) != 0; }
 };
 
+// Runs FN as PID 1 of a new PID namespace (with its own /proc), and returns
+// its result (bounded: 60 s). Everything left in the namespace dies with it.
+// Hazard: the namespace is made with a raw clone (fork-like), after which
+// the child runs arbitrary C++ (FN, malloc, iostreams). In a process with
+// other threads a lock held by one of them at the clone stays held for ever
+// in the child (systemd marks its equivalent "do not use in threaded
+// programs"): call it from a single-threaded test only.
+std::vector<std::string> RunInPidNamespace(const std::function<std::vector<std::string>()>& fn);
+
 // PollUntil that reaps (into REAPS) while it waits.
 bool PollReaping(Reaps* reaps, const std::function<bool()>& pred, Millis deadline);
 

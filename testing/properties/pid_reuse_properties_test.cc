@@ -18,7 +18,7 @@
 #include "rapidcheck/gtest.h"
 #include "reap/handle.h"
 #include "reap/proc.h"
-#include "testing/scenario.h"
+#include "testing/world.h"
 
 namespace {
 
