@@ -88,8 +88,7 @@ bool ProcessHandle::WaitForExit(std::chrono::milliseconds timeout) const {
   }
   for (;;) {
     auto st = ReadProcStat(id_.pid);
-    bool gone = !st.ok() || (id_.start_time != 0 && st->start_time != id_.start_time) || st->state == 'Z' ||
-                st->state == 'X';
+    bool gone = !st.ok() || (id_.start_time != 0 && st->start_time != id_.start_time) || HasExited(st->state);
     if (gone) return true;
     if (std::chrono::steady_clock::now() >= end) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));

@@ -29,7 +29,7 @@ bool IsRunning(const Identity& id) {
   auto st = ReadProcStat(id.pid);
   if (!st.ok()) return false;
   if (id.start_time != 0 && st->start_time != id.start_time) return false;
-  return st->state != 'Z' && st->state != 'X';
+  return !HasExited(st->state);
 }
 
 }  // namespace reap

@@ -51,6 +51,10 @@ bool ParseRawProcStat(const char* text, std::size_t len, RawProcStat* out);
 // Same, keeping the name. Returns an error (kValidate, EINVAL) on bad text.
 Result<ProcStat> ParseProcStat(std::string_view text);
 
+// Whether a process in STATE (field 3) has exited: a zombie (Z), or one
+// being reaped (X). The one definition of "alive" used across reap.
+inline bool HasExited(char state) { return state == 'Z' || state == 'X'; }
+
 // Reads /proc/PID/stat. ENOENT/ESRCH when the process is gone (reaped).
 Result<ProcStat> ReadProcStat(pid_t pid);
 

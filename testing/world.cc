@@ -214,7 +214,7 @@ std::vector<pid_t> Descendants(pid_t root) {
 
 bool Running(pid_t pid) {
   auto st = reap::ReadProcStat(pid);
-  return st.ok() && st->state != 'Z' && st->state != 'X';
+  return st.ok() && !reap::HasExited(st->state);
 }
 
 bool Exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }

@@ -494,7 +494,7 @@ class TrialRun {
       return;
     }
     if (st->ppid == self && !t_.adopted_at) t_.adopted_at = now;
-    bool zombie = st->state == 'Z' || st->state == 'X';
+    bool zombie = reap::HasExited(st->state);
     if (zombie && st->ppid != self) {
       if (!zombie_since_) zombie_since_ = now;
       auto held = std::chrono::duration_cast<Millis>(now - *zombie_since_);

@@ -42,7 +42,7 @@ bool StillRunning(pid_t pid) {
   int status = 0;
   if (waitpid(pid, &status, WNOHANG) != 0) return false;
   auto st = reap::ReadProcStat(pid);
-  return st.ok() && st->state != 'Z';
+  return st.ok() && !reap::HasExited(st->state);
 }
 
 // Waits until the boot clock has passed TICK: a start time is in clock
