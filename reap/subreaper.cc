@@ -13,11 +13,6 @@ Status BecomeSubreaper() {
   return OkStatus();
 }
 
-bool IsSubreaper() {
-  int on = 0;
-  return prctl(PR_GET_CHILD_SUBREAPER, &on, 0, 0, 0) == 0 && on != 0;
-}
-
 std::vector<Reaped> ReapExited() {
   std::vector<Reaped> out;
   for (;;) {

@@ -14,9 +14,6 @@ namespace reap {
 // prctl(PR_SET_CHILD_SUBREAPER, 1) for the calling process.
 [[nodiscard]] Status BecomeSubreaper();
 
-// Whether the calling process is a subreaper.
-bool IsSubreaper();
-
 struct Reaped {
   pid_t pid;
   int status;  // as from waitpid
