@@ -110,7 +110,10 @@ long RawSigprocmask(int how, const void* set, void* old) {
 // Child-side code runs on the caller's thread state (same TLS) between clone
 // and exec. Sanitizer runtimes (ASan, TSan) intercept libc wrappers and
 // instrument code with per-thread state, so the child makes raw system calls
-// only and its functions are not instrumented.
+// only and the functions of this file are not instrumented. One exception,
+// on purpose: ParseRawProcStat (reap/proc.cc) is excluded from TSan only
+// (REAP_NO_TSAN), so that proc_stat_fuzzer runs it with ASan and UBSan; it
+// touches nothing but its arguments' memory.
 #define REAP_CHILD_SIDE __attribute__((no_sanitize("address", "thread", "undefined")))
 
 // A kernel signal set, large enough for every signal.
