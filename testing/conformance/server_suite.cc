@@ -45,8 +45,6 @@ constexpr Millis kStopDeadline(10000);   // server and everything left, killed a
 constexpr int kShortCommands = 50;       // exit after 0-50 ms
 constexpr int kLongCommands = 5;         // linger
 
-enum class Program { kProbe, kMissingPath, kMissingBare, kNotAProgram };
-
 // One command sent to the server, and what came of it.
 struct Request {
   std::string reply;
@@ -170,30 +168,9 @@ class Server {
                                        const std::vector<std::string>& payload, std::string* report) {
     *report = dir_ + "/report." + std::to_string(++serial_);
     close(open(report->c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
-    std::string exe = o_.probe;
-    if (program == Program::kMissingPath) exe = dir_ + "/no-such-program";
-    if (program == Program::kMissingBare)
-      exe = "reap-conformance-no-such-program-" + std::to_string(getpid());
-    if (program == Program::kNotAProgram) {
-      exe = dir_ + "/not-a-program";
-      int fd = open(exe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
-      static const char kJunk[] = "\x01\x02\x03 not a program\n";
-      if (fd >= 0) {
-        ssize_t w = write(fd, kJunk, sizeof kJunk - 1);
-        (void)w;
-        close(fd);
-      }
-    }
-    std::vector<std::string> argv = {exe};
-    argv.insert(argv.end(), o_.probe_args.begin(), o_.probe_args.end());
-    for (const std::string& a :
-         {std::string("--report"), *report, std::string("--linger-ms"), std::to_string(linger_ms)}) {
-      argv.push_back(a);
-    }
-    if (!payload.empty()) {
-      argv.push_back("--");
-      argv.insert(argv.end(), payload.begin(), payload.end());
-    }
+    std::vector<std::string> argv = {ProgramPath(program, dir_, o_)};
+    std::vector<std::string> args = ProbeArgs(o_, *report, linger_ms, payload);
+    argv.insert(argv.end(), args.begin(), args.end());
     return argv;
   }
 

@@ -109,7 +109,7 @@ struct KernelSigaction {
   std::uint64_t mask;
 };
 
-enum class Program { kProbe, kMissingPath, kMissingBare, kNotAProgram };
+using internal::Program;
 // What the suite does once the command has reported and the detacher is done.
 enum class After { kNothing, kKillGroup, kHangupSession, kRandomFault };
 // What G does the moment the detacher's successful exit reaches it.
@@ -231,6 +231,41 @@ void BecomeCarelessCaller(const std::vector<int>& keep) {
   sigemptyset(&block);
   sigaddset(&block, kCallerBlocks);
   sigprocmask(SIG_BLOCK, &block, nullptr);
+}
+
+std::string ProgramPath(Program program, const std::string& dir, const SuiteOptions& o) {
+  switch (program) {
+    case Program::kProbe:
+      return o.probe;
+    case Program::kMissingPath:
+      return dir + "/no-such-program";
+    case Program::kMissingBare:  // a name no PATH holds; there is no absolute path for it
+      return "reap-conformance-no-such-program-" + std::to_string(getpid());
+    case Program::kNotAProgram: {
+      // Executable bits, no #! line, not ELF: execve fails with ENOEXEC.
+      std::string path = dir + "/not-a-program";
+      int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+      static const char kJunk[] = "\x01\x02\x03 not a program\n";
+      bool ok = fd >= 0 && write(fd, kJunk, sizeof kJunk - 1) == static_cast<ssize_t>(sizeof kJunk - 1);
+      if (fd >= 0) close(fd);
+      return ok ? path : "";
+    }
+  }
+  return "";
+}
+
+std::vector<std::string> ProbeArgs(const SuiteOptions& o, const std::string& report, long linger_ms,
+                                   const std::vector<std::string>& payload) {
+  std::vector<std::string> args = o.probe_args;
+  for (const std::string& a :
+       {std::string("--report"), report, std::string("--linger-ms"), std::to_string(linger_ms)}) {
+    args.push_back(a);
+  }
+  if (!payload.empty()) {
+    args.push_back("--");
+    args.insert(args.end(), payload.begin(), payload.end());
+  }
+  return args;
 }
 
 std::string CallerSignalsText() {
@@ -363,39 +398,10 @@ class TrialRun {
     report_ = dir_ + "/report";
     close(open(report_.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
     CommandSpec c;
-    switch (spec_.program) {
-      case Program::kProbe:
-        c.abs_program = o_.probe;
-        break;
-      case Program::kMissingPath:
-        c.abs_program = dir_ + "/no-such-program";
-        break;
-      case Program::kMissingBare: {
-        // A name no PATH holds; there is no absolute path for it.
-        c.abs_program = "reap-conformance-no-such-program-" + std::to_string(getpid());
-        break;
-      }
-      case Program::kNotAProgram: {
-        // Executable bits, no #! line, not ELF: execve fails with ENOEXEC.
-        c.abs_program = dir_ + "/not-a-program";
-        int fd = open(c.abs_program.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
-        static const char kJunk[] = "\x01\x02\x03 not a program\n";
-        bool ok = fd >= 0 && write(fd, kJunk, sizeof kJunk - 1) == static_cast<ssize_t>(sizeof kJunk - 1);
-        if (fd >= 0) close(fd);
-        if (!ok) return Fail("cannot write " + c.abs_program);
-        break;
-      }
-    }
+    c.abs_program = internal::ProgramPath(spec_.program, dir_, o_);
+    if (c.abs_program.empty()) return Fail("cannot write " + dir_ + "/not-a-program");
     c.program = c.abs_program;
-    c.args = o_.probe_args;
-    for (const std::string& a :
-         {std::string("--report"), report_, std::string("--linger-ms"), std::to_string(spec_.linger_ms)}) {
-      c.args.push_back(a);
-    }
-    if (!spec_.payload.empty()) {
-      c.args.push_back("--");
-      c.args.insert(c.args.end(), spec_.payload.begin(), spec_.payload.end());
-    }
+    c.args = internal::ProbeArgs(o_, report_, spec_.linger_ms, spec_.payload);
     c.pidfile = pidfile_ = dir_ + "/detacher.pid";
     auto argv = Expand(d_, c, o_.defines);
     if (!argv.ok()) return Fail(argv.error().what);

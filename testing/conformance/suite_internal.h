@@ -21,6 +21,18 @@ void BecomeCarelessCaller(const std::vector<int>& keep);
 // "the caller ignored SIGINT SIGQUIT SIGPIPE and blocked SIGUSR2".
 std::string CallerSignalsText();
 
+// The command a trial detaches: the probe, or one whose exec must fail.
+enum class Program { kProbe, kMissingPath, kMissingBare, kNotAProgram };
+
+// The path (or, for kMissingBare, the bare name) to detach for PROGRAM; a
+// file that must exist is made under DIR. "" if it could not be written.
+std::string ProgramPath(Program program, const std::string& dir, const SuiteOptions& o);
+
+// The probe's arguments: PROBE_ARGS --report REPORT --linger-ms MS, then
+// "--" and PAYLOAD when there is one.
+std::vector<std::string> ProbeArgs(const SuiteOptions& o, const std::string& report, long linger_ms,
+                                   const std::vector<std::string>& payload);
+
 // What a property's check found.
 struct Outcome {
   Status status;
