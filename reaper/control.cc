@@ -12,6 +12,7 @@
 #include "reap/identity.h"
 #include "reap/pidfile.h"
 #include "reap/proc.h"
+#include "text/number.h"
 
 namespace reaper {
 namespace {
@@ -33,22 +34,10 @@ struct Parsed {
   bool by_pidfile = false;
 };
 
-bool ParseUnsigned(const std::string& s, unsigned long long max, unsigned long long* out) {
-  if (s.empty() || s.size() > 20) return false;
-  for (char c : s) {
-    if (c < '0' || c > '9') return false;
-  }
-  errno = 0;
-  unsigned long long v = std::strtoull(s.c_str(), nullptr, 10);
-  if (errno != 0 || v > max) return false;
-  *out = v;
-  return true;
-}
-
 // "TERM", "SIGTERM", "15" -> 15; 0 when unknown.
 int ParseSignal(const std::string& s) {
   unsigned long long n = 0;
-  if (ParseUnsigned(s, 64, &n)) return static_cast<int>(n);
+  if (reap_text::ParseDecimal(s, 64, &n)) return static_cast<int>(n);
   std::string name = s.rfind("SIG", 0) == 0 ? s.substr(3) : s;
   for (int sig = 1; sig < NSIG; ++sig) {
     const char* abbrev = sigabbrev_np(sig);
@@ -97,8 +86,9 @@ std::optional<reap::Identity> ParsePair(const std::string& s) {
   reap::Identity id;
   std::size_t colon = s.find(':');
   unsigned long long pid = 0, start = 0;
-  if (!ParseUnsigned(s.substr(0, colon), 0x7fffffff, &pid) || pid == 0) return std::nullopt;
-  if (colon != std::string::npos && !ParseUnsigned(s.substr(colon + 1), ~0ull, &start)) return std::nullopt;
+  if (!reap_text::ParseDecimal(s.substr(0, colon), 0x7fffffff, &pid) || pid == 0) return std::nullopt;
+  if (colon != std::string::npos && !reap_text::ParseDecimal(s.substr(colon + 1), ~0ull, &start))
+    return std::nullopt;
   id.pid = static_cast<pid_t>(pid);
   id.start_time = start;
   return id;

@@ -23,6 +23,7 @@
 #include "testing/conformance/report.h"
 #include "testing/conformance/suite.h"
 #include "testing/probe/probe_main.h"
+#include "text/number.h"
 
 namespace {
 
@@ -65,13 +66,12 @@ int Usage(const std::string& why) {
 
 // A whole decimal number in [MIN, MAX], or false.
 bool ParseNumber(const std::string& s, long min, long max, long* out) {
-  if (s.empty() || s.size() > 18) return false;
-  for (char ch : s) {
-    if (ch < '0' || ch > '9') return false;
+  unsigned long long v = 0;
+  if (!reap_text::ParseDecimal(s, static_cast<unsigned long long>(max), &v) ||
+      v < static_cast<unsigned long long>(min)) {
+    return false;
   }
-  long v = std::strtol(s.c_str(), nullptr, 10);
-  if (v < min || v > max) return false;
-  *out = v;
+  *out = static_cast<long>(v);
   return true;
 }
 
