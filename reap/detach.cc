@@ -9,11 +9,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "reap/internal/spawn.h"
+#include "reap/proc.h"
 
 extern char** environ;
 
@@ -80,13 +82,14 @@ bool IsExecutableFile(const std::string& path, int* why) {
 // PATH lookup as execvp does it, but in the caller, before any process
 // exists: first executable regular file wins; if none, EACCES when some
 // candidate existed but was not executable, else ENOENT.
-Result<std::string> Resolve(const std::string& program, const std::vector<std::string>& env) {
+// ENVP is the command's environment (its last PATH counts).
+Result<std::string> Resolve(const std::string& program, char* const* envp) {
   if (program.find('/') != std::string::npos) return program;
   std::string path_var;
   bool have_path = false;
-  for (const auto& e : env) {
-    if (e.compare(0, 5, "PATH=") == 0) {
-      path_var = e.substr(5);
+  for (char* const* e = envp; e != nullptr && *e != nullptr; ++e) {
+    if (std::strncmp(*e, "PATH=", 5) == 0) {
+      path_var = *e + 5;
       have_path = true;
     }
   }
@@ -154,8 +157,17 @@ Result<Identity> Start(const Command& command, bool caller_is_intermediate) {
   NoCancellation no_cancel;
 
   Prepared p;
-  p.env = BuildEnv(command);
-  auto path = Resolve(command.program, p.env);
+  // The caller's environment unchanged is passed as it is (as posix_spawn
+  // and execvp do): copying it cost more than the rest of the preparation.
+  char** envp = environ;
+  if (command.clear_env || !command.unset_env.empty() || !command.set_env.empty()) {
+    p.env = BuildEnv(command);
+    p.envp.reserve(p.env.size() + 1);
+    for (auto& e : p.env) p.envp.push_back(e.data());
+    p.envp.push_back(nullptr);
+    envp = p.envp.data();
+  }
+  auto path = Resolve(command.program, envp);
   if (!path.ok()) return path.error();
   p.path = path.value();
 
@@ -163,9 +175,6 @@ Result<Identity> Start(const Command& command, bool caller_is_intermediate) {
   p.argv.push_back(const_cast<char*>(command.program.c_str()));
   for (const auto& a : command.args) p.argv.push_back(const_cast<char*>(a.c_str()));
   p.argv.push_back(nullptr);
-  p.envp.reserve(p.env.size() + 1);
-  for (auto& e : p.env) p.envp.push_back(e.data());
-  p.envp.push_back(nullptr);
 
   p.keep_fds = command.keep_fds;
   std::sort(p.keep_fds.begin(), p.keep_fds.end());
@@ -174,19 +183,23 @@ Result<Identity> Start(const Command& command, bool caller_is_intermediate) {
   internal::SpawnArgs args{};
   args.path = p.path.c_str();
   args.argv = p.argv.data();
-  args.envp = p.envp.data();
+  args.envp = envp;
   args.cwd = command.cwd.empty() ? nullptr : command.cwd.c_str();
   args.umask = command.umask ? static_cast<int>(*command.umask) : -1;
   for (int i = 0; i < 3; ++i) args.stdio[i] = StdioPlan(command.stdio[i], i);
   const Stdio& out = command.stdio[1];
   const Stdio& err = command.stdio[2];
-  if (out.mode == Stdio::Mode::kFile && err.mode == Stdio::Mode::kFile && out.path == err.path &&
-      out.append == err.append) {
+  const bool both_null = out.mode == Stdio::Mode::kNull && err.mode == Stdio::Mode::kNull;
+  if (both_null || (out.mode == Stdio::Mode::kFile && err.mode == Stdio::Mode::kFile &&
+                    out.path == err.path && out.append == err.append)) {
     args.stdio[2].mode = internal::SpawnStdio::kSameAsStdout;
   }
   args.keep_fds = p.keep_fds.data();
   args.keep_count = p.keep_fds.size();
   args.caller_is_intermediate = caller_is_intermediate;
+  args.proc_is_ours = ProcIsThisNamespaces();
+  long hz = sysconf(_SC_CLK_TCK);
+  args.ns_per_tick = hz > 0 && 1000000000 % hz == 0 ? static_cast<std::uint64_t>(1000000000 / hz) : 0;
   args.has_user = command.user.has_value();
   if (command.user) {
     args.uid = command.user->uid;

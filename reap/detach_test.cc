@@ -17,10 +17,12 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <set>
@@ -319,6 +321,42 @@ TEST_F(DetachTest, IdentityOfAnInstantlyExitingCommandIsStillExact) {
   int status = 0;
   ASSERT_TRUE(world_.AwaitExitAndReap(id->pid, Millis(5000), &status));
   EXPECT_FALSE(IsSameProcess(id.value()));
+}
+
+// The start time is usually known from CLOCK_BOOTTIME read just before and
+// just after the clone, and from /proc/self/stat when the two readings fall
+// in different clock ticks. Starting each detach just before a tick boundary
+// makes both cases frequent; the reported start time must always be the
+// kernel's.
+TEST_F(DetachTest, StartTimeIsExactNextToClockTickBoundaries) {
+  const long hz = sysconf(_SC_CLK_TCK);
+  ASSERT_GT(hz, 0);
+  const std::int64_t tick_ns = 1000000000 / hz;
+  auto boot_ns = [] {
+    timespec ts;
+    clock_gettime(CLOCK_BOOTTIME, &ts);
+    return std::int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec;
+  };
+  Command c;
+  c.program = "/bin/sleep";
+  c.args = {"10"};
+  int checked = 0;
+  for (int i = 0; i < 150; ++i) {
+    // Spin (at most one tick) until a boundary is 0-300 us away; the offset
+    // varies so that some calls straddle it and some do not.
+    const std::int64_t lead_ns = 2000 * (i % 150);
+    while ((tick_ns - boot_ns() % tick_ns) > lead_ns + 1000) {
+    }
+    auto id = Detach(c);
+    ASSERT_TRUE(id.ok()) << id.error().ToString();
+    auto st = ReadProcStat(id->pid);
+    ASSERT_TRUE(st.ok()) << st.error().ToString();
+    EXPECT_EQ(st->start_time, id->start_time) << "call " << i;
+    ASSERT_EQ(kill(id->pid, SIGKILL), 0);
+    ASSERT_TRUE(world_.AwaitExitAndReap(id->pid));
+    ++checked;
+  }
+  EXPECT_EQ(checked, 150);
 }
 
 // 5. Clean start: default dispositions, empty mask, only 0/1/2 + keep_fds.

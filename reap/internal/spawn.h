@@ -4,6 +4,7 @@
 #define REAP_REAP_INTERNAL_SPAWN_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <type_traits>
 
 #include "reap/error.h"
@@ -14,7 +15,8 @@ namespace internal {
 
 struct SpawnStdio {
   // kSameAsStdout (stderr only): a dup of the command's fd 1, when both name
-  // the same file: one open file description, so neither clobbers the other.
+  // the same file (one open file description, so neither clobbers the
+  // other) or both are /dev/null (one open fewer).
   enum Mode : int { kNull, kInherit, kFile, kSameAsStdout } mode;
   const char* path;  // kFile: the file; kNull: "/dev/null"
   int flags;         // open(2) flags, without O_CLOEXEC
@@ -39,6 +41,12 @@ struct SpawnArgs {
   gid_t gid;
   const gid_t* groups;
   std::size_t group_count;
+  // The command's start time (in /proc/PID/stat's clock ticks) is reported
+  // only when the caller's /proc is of its own PID namespace (else nobody
+  // could check it later). ns_per_tick: 10^9 / sysconf(_SC_CLK_TCK), 0 when
+  // unknown (then the start time is read from /proc/self/stat).
+  bool proc_is_ours;
+  std::uint64_t ns_per_tick;
 };
 static_assert(std::is_trivially_destructible<SpawnArgs>::value,
               "SpawnArgs is read between clone and exec: no destructors");
