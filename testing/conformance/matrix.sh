@@ -18,29 +18,9 @@ for f in "$@"; do
   esac
 done
 
-packages=(golang-go libglib2.0-dev qtbase5-dev pkg-config)
-command -v node >/dev/null || packages+=(nodejs)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  echo "matrix: installing Debian packages for the API shims: ${missing[*]}" >&2
-  sudo=()
-  [[ "$(id -u)" == 0 ]] || sudo=(sudo)
-  export DEBIAN_FRONTEND=noninteractive
-  "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" >/tmp/matrix-apt.log 2>&1 ||
-    { "${sudo[@]}" apt-get update -q >>/tmp/matrix-apt.log 2>&1 &&
-      "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" >>/tmp/matrix-apt.log 2>&1; } ||
-    { echo "matrix: apt-get failed; see /tmp/matrix-apt.log" >&2; exit 1; }
-fi
-
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-echo "matrix: building the API shims in $work" >&2
-(cd "$shims" && GOCACHE="$work/gocache" GO111MODULE=off go build -o "$work/go_shim" go_shim.go)
-gcc -O2 -Wall -o "$work/glib_shim" "$shims/glib_shim.c" $(pkg-config --cflags --libs glib-2.0)
-g++ -O2 -Wall -fPIC -o "$work/qt_shim" "$shims/qt_shim.cc" $(pkg-config --cflags --libs Qt5Core)
+"$shims/build_shims.sh" "$shims" "$work"
 
 out="${BUILD_WORKSPACE_DIRECTORY:-.}/docs/conformance.md"
 status=0

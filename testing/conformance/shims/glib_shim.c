@@ -4,10 +4,13 @@
  * stdio on /dev/null. GLib reports no PID in that mode, so the replies are
  * "ok" (the description says pid = adopted). One argv per line on stdin (a
  * JSON array of strings, which is also GVariant text of type "as"), one line
- * back: "ok" or "error: ...". */
+ * back: "ok" or "error: ...". With --latency: the latency mode of latency.h
+ * (bench/report.sh). */
 #include <glib.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "latency.h"
 
 static void detach(const char* line) {
   GError* error = NULL;
@@ -33,7 +36,24 @@ static void detach(const char* line) {
   g_strfreev(argv);
 }
 
-int main(void) {
+static int detach_program(const char* program, void* context) {
+  (void)context;
+  gchar* argv[] = {(gchar*)program, NULL};
+  GError* error = NULL;
+  if (g_spawn_async(NULL, argv, NULL,
+                    G_SPAWN_SEARCH_PATH | G_SPAWN_STDIN_FROM_DEV_NULL | G_SPAWN_STDOUT_TO_DEV_NULL |
+                        G_SPAWN_STDERR_TO_DEV_NULL,
+                    NULL, NULL, NULL, &error)) {
+    return 0;
+  }
+  fprintf(stderr, "g_spawn_async: %s\n", error->message);
+  g_error_free(error);
+  return -1;
+}
+
+int main(int argc, char** argv) {
+  int status = latency_main(argc, argv, detach_program, NULL);
+  if (status >= 0) return status;
   char* line = NULL;
   size_t cap = 0;
   ssize_t n;

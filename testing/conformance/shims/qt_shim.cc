@@ -1,7 +1,8 @@
 // A server that detaches with Qt 5's QProcess::startDetached(program,
 // arguments, workingDirectory, &pid): Qt's own way to start a process that
 // outlives the caller. One JSON argv per line on stdin, one line back: the
-// PID, or "error: ...".
+// PID, or "error: ...". With --latency: the latency mode of latency.h
+// (bench/report.sh).
 #include <QByteArray>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -12,7 +13,17 @@
 #include <iostream>
 #include <string>
 
-int main() {
+#include "latency.h"
+
+static int DetachProgram(const char* program, void*) {
+  qint64 pid = 0;
+  if (QProcess::startDetached(QString::fromLocal8Bit(program), QStringList(), QString(), &pid)) return 0;
+  std::fprintf(stderr, "QProcess::startDetached failed\n");
+  return -1;
+}
+
+int main(int argc, char** argv) {
+  if (int status = latency_main(argc, argv, DetachProgram, nullptr); status >= 0) return status;
   std::string line;
   while (std::getline(std::cin, line)) {
     QJsonDocument doc = QJsonDocument::fromJson(QByteArray::fromStdString(line));

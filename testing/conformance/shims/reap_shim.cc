@@ -1,6 +1,7 @@
 // A server that detaches with reap::Detach: one JSON argv per line on stdin,
 // one line back (the PID, or "error: STAGE: WHAT: REASON"). The server-mode
-// baseline of the conformance suite.
+// baseline of the conformance suite. With --latency: the latency mode of
+// latency.h (bench/report.sh).
 #include <signal.h>
 
 #include <iostream>
@@ -8,8 +9,22 @@
 
 #include "reap/detach.h"
 #include "testing/conformance/json_argv.h"
+#include "testing/conformance/shims/latency.h"
 
-int main() {
+namespace {
+
+int DetachProgram(const char* program, void*) {
+  reap::Command cmd;
+  cmd.program = program;
+  auto id = reap::Detach(cmd);
+  if (!id.ok()) std::cerr << "reap::Detach: " << id.error().ToString() << std::endl;
+  return id.ok() ? 0 : -1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (int status = latency_main(argc, argv, DetachProgram, nullptr); status >= 0) return status;
   signal(SIGPIPE, SIG_IGN);
   std::string line;
   while (std::getline(std::cin, line)) {
