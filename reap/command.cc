@@ -7,7 +7,8 @@
 namespace reap {
 namespace {
 
-Error Invalid(std::string what) { return Error{Stage::kValidate, EINVAL, std::move(what)}; }
+// Bad input: no system call ran; REASON says what is wrong.
+Error Invalid(std::string reason) { return Error{Stage::kValidate, EINVAL, {}, {}, std::move(reason)}; }
 
 bool HasNul(std::string_view s) { return s.find('\0') != s.npos; }
 

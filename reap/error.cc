@@ -44,17 +44,25 @@ const char* StageName(Stage stage) {
   return "unknown";
 }
 
+std::string Error::Message() const {
+  std::string why = !reason.empty() ? reason : err != 0 ? std::strerror(err) : "";
+  if (what.empty()) return why;
+  return why.empty() ? what : what + ": " + why;
+}
+
 std::string Error::ToString() const {
-  std::string s = StageName(stage);
-  if (!what.empty()) {
-    s += ": ";
-    s += what;
-  }
-  if (err != 0) {
-    s += ": ";
-    s += std::strerror(err);
-  }
-  return s;
+  std::string head = stage != Stage::kNone ? StageName(stage) : !op.empty() ? op : "error";
+  std::string message = Message();
+  return message.empty() ? head : head + ": " + message;
+}
+
+Error OpError(std::string op, int err, std::string what, std::string reason) {
+  Error e;
+  e.err = err;
+  e.what = std::move(what);
+  e.op = std::move(op);
+  e.reason = std::move(reason);
+  return e;
 }
 
 }  // namespace reap

@@ -11,12 +11,14 @@
 
 namespace reap {
 
-// Where a detach failed. The order follows the data path of one detach.
+// Where a detach failed: the stages of Detach's pipeline, in order. Only
+// Detach and DetachAsIntermediate report a Stage; every other API names its
+// operation in Error::op and leaves the stage kNone.
 enum class Stage : std::uint8_t {
-  kNone = 0,
-  kValidate,      // the Command itself is malformed (no process was created)
+  kNone = 0,      // not a detach error (see Error::op)
+  kValidate,      // Command::Validate: the Command is malformed; no process was created
   kResolve,       // PATH lookup of a program name without '/'
-  kSetup,         // memory or signal-mask preparation in the caller
+  kSetup,         // preparing the clone chain in the caller (stack mapping, signal mask)
   kIntermediate,  // creating the intermediate, or it died before reporting
   kFork,          // the intermediate could not create the command's process
   kSetsid,        // the command's process could not start a new session
@@ -36,13 +38,26 @@ enum class Stage : std::uint8_t {
 const char* StageName(Stage stage);
 
 struct Error {
-  Stage stage = Stage::kNone;
-  int err = 0;       // errno value; 0 only when no system call failed
-  std::string what;  // the object involved: a path, an fd, an option
+  Stage stage = Stage::kNone;  // Detach's errors; kNone for every other API
+  // errno value: the failed system call's, or the one that best names bad
+  // input (EINVAL, ENOENT, ...) when no system call failed; then `reason`
+  // says what was wrong.
+  int err = 0;
+  std::string what;    // the object involved: a path, an fd, a name; may be empty
+  std::string op;      // other APIs: what failed ("pidfile", "proc", "notify", ...)
+  std::string reason;  // why, in words, when strerror(err) would not say it
 
-  // "STAGE: WHAT: strerror(err)" (the strerror part only when err != 0).
+  // "WHAT: REASON": REASON is `reason`, else strerror(err) when err != 0.
+  std::string Message() const;
+  // "STAGE: WHAT: REASON", with the operation in place of the stage for
+  // errors of other APIs: "exec: /nonexistent: No such file or directory",
+  // "pidfile: /run/x.pid: names running process 12 (use --force ...)".
   std::string ToString() const;
 };
+
+// An error of an API other than Detach: OP failed on WHAT (errno ERR), and
+// REASON, when given, says why in words.
+Error OpError(std::string op, int err, std::string what, std::string reason = {});
 
 // A value or an Error. Check ok() before value(); value() on an error aborts.
 template <typename T>

@@ -39,15 +39,16 @@ Error Describe(const Identity& id, int err) {
   } else if (err == ESRCH) {
     what += " is not running";
   }
-  return Error{Stage::kNone, err, what};
+  return OpError("process", err, what);
 }
 
 }  // namespace
 
 Result<ProcessHandle> ProcessHandle::Open(const Identity& id) {
-  if (id.pid <= 0) return Error{Stage::kNone, EINVAL, "pid " + std::to_string(id.pid)};
+  if (id.pid <= 0) return OpError("process", EINVAL, "pid " + std::to_string(id.pid), "not a process ID");
   if (!ProcIsThisNamespaces() && id.start_time != 0) {
-    return Error{Stage::kNone, ENOTSUP, "no /proc of this PID namespace: the start time cannot be checked"};
+    return OpError("process", ENOTSUP, "pid " + std::to_string(id.pid),
+                   "no /proc of this PID namespace: the start time cannot be checked");
   }
   // The pidfd first, the /proc check second: if the process at the pid has
   // the right start time after the pidfd was opened, it was that process

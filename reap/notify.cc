@@ -41,12 +41,12 @@ void Apply(std::string_view text, NotifyResult* r, bool* ready) {
 
 Result<NotifySocket> NotifySocket::Create() {
   int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (fd < 0) return Error{Stage::kSetup, errno, "notify socket"};
+  if (fd < 0) return OpError("notify", errno, "socket");
   int on = 1;
   if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on) != 0) {
     int e = errno;
     close(fd);
-    return Error{Stage::kSetup, e, "notify socket: SO_PASSCRED"};
+    return OpError("notify", e, "socket: SO_PASSCRED");
   }
   // Autobind: the kernel picks an unused abstract name. A name of our own
   // (say, from the pid) can collide: abstract names are per network
@@ -56,13 +56,13 @@ Result<NotifySocket> NotifySocket::Create() {
   if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(sa_family_t)) != 0) {
     int e = errno;
     close(fd);
-    return Error{Stage::kSetup, e, "notify socket: bind"};
+    return OpError("notify", e, "socket: bind");
   }
   socklen_t len = sizeof addr;
   if (getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0 || len <= sizeof(sa_family_t) + 1) {
     int e = errno;
     close(fd);
-    return Error{Stage::kSetup, e, "notify socket: getsockname"};
+    return OpError("notify", e, "socket: getsockname");
   }
   std::string name(addr.sun_path + 1, len - sizeof(sa_family_t) - 1);  // after the leading NUL
   return NotifySocket(fd, "@" + name);

@@ -19,14 +19,14 @@ namespace reap {
 Result<pid_t> ParsePidfile(std::string_view text) {
   if (!text.empty() && text.back() == '\n') text.remove_suffix(1);
   if (text.empty() || text.size() > 10) {
-    return Error{Stage::kValidate, EINVAL, "pidfile is not a PID"};
+    return OpError("pidfile", EINVAL, {}, "not a PID");
   }
   long long v = 0;
   for (char c : text) {
-    if (c < '0' || c > '9') return Error{Stage::kValidate, EINVAL, "pidfile is not a PID"};
+    if (c < '0' || c > '9') return OpError("pidfile", EINVAL, {}, "not a PID");
     v = v * 10 + (c - '0');
   }
-  if (v <= 0 || v > 0x7fffffff) return Error{Stage::kValidate, EINVAL, "pidfile PID out of range"};
+  if (v <= 0 || v > 0x7fffffff) return OpError("pidfile", EINVAL, {}, "PID out of range");
   return static_cast<pid_t>(v);
 }
 
@@ -60,13 +60,13 @@ Result<Identity> ReadPidfileAt(int dir_fd, const std::string& base, const std::s
   int fd = openat(dir_fd, base.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
   if (fd < 0) {
     int e = errno;
-    if (e == ELOOP) return Error{Stage::kNone, EINVAL, path + ": is a symbolic link, not a pidfile"};
-    return Error{Stage::kNone, e, path};
+    if (e == ELOOP) return OpError("pidfile", EINVAL, path, "is a symbolic link, not a pidfile");
+    return OpError("pidfile", e, path);
   }
   struct stat st {};
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     close(fd);
-    return Error{Stage::kNone, EINVAL, path + ": " + NotRegular(st.st_mode) + ", not a pidfile"};
+    return OpError("pidfile", EINVAL, path, NotRegular(st.st_mode) + ", not a pidfile");
   }
   char buf[64];
   std::string text;
@@ -76,7 +76,7 @@ Result<Identity> ReadPidfileAt(int dir_fd, const std::string& base, const std::s
     if (n < 0) {
       int e = errno;
       close(fd);
-      return Error{Stage::kNone, e, path};
+      return OpError("pidfile", e, path);
     }
     if (n == 0) break;
     text.append(buf, static_cast<std::size_t>(n));
@@ -86,7 +86,7 @@ Result<Identity> ReadPidfileAt(int dir_fd, const std::string& base, const std::s
   id.start_time = RecordedStartTime(fd);
   close(fd);
   auto pid = ParsePidfile(text);
-  if (!pid.ok()) return Error{pid.error().stage, pid.error().err, path};
+  if (!pid.ok()) return OpError("pidfile", pid.error().err, path, pid.error().reason);
   id.pid = pid.value();
   return id;
 }
@@ -109,9 +109,9 @@ constexpr int kLockAttempts = 2000;  // x 5 ms = 10 s
 Result<Identity> ReadPidfileIdentity(const std::string& path) {
   std::string dir, base;
   SplitPath(path, &dir, &base);
-  if (base.empty()) return Error{Stage::kNone, EISDIR, path};
+  if (base.empty()) return OpError("pidfile", EISDIR, path);
   int dir_fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd < 0) return Error{Stage::kNone, errno, path};
+  if (dir_fd < 0) return OpError("pidfile", errno, path);
   auto id = ReadPidfileAt(dir_fd, base, path);
   close(dir_fd);
   return id;
@@ -131,9 +131,9 @@ bool PidfileNamesLiveProcess(const std::string& path) {
 Result<PidfileWriter> PidfileWriter::Prepare(const std::string& path, bool force) {
   std::string dir, base;
   SplitPath(path, &dir, &base);
-  if (base.empty()) return Error{Stage::kSetup, EISDIR, path};
+  if (base.empty()) return OpError("pidfile", EISDIR, path);
   int dir_fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd < 0) return Error{Stage::kSetup, errno, path};
+  if (dir_fd < 0) return OpError("pidfile", errno, path);
   auto fail = [&](Error e) {
     close(dir_fd);
     return e;
@@ -141,21 +141,20 @@ Result<PidfileWriter> PidfileWriter::Prepare(const std::string& path, bool force
   // The lock spans the check, the start of the command and the commit.
   for (int attempt = 0;; ++attempt) {
     if (flock(dir_fd, LOCK_EX | LOCK_NB) == 0) break;
-    if (errno != EWOULDBLOCK && errno != EINTR) return fail(Error{Stage::kSetup, errno, path + ": lock"});
+    if (errno != EWOULDBLOCK && errno != EINTR) return fail(OpError("pidfile", errno, path + ": lock"));
     if (attempt == kLockAttempts) {
-      return fail(
-          Error{Stage::kSetup, EWOULDBLOCK, path + ": another writer held its directory's lock for 10 s"});
+      return fail(OpError("pidfile", EWOULDBLOCK, path, "another writer held its directory's lock for 10 s"));
     }
     usleep(5000);
   }
   struct stat st {};
   if (fstatat(dir_fd, base.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
-    if (!S_ISREG(st.st_mode)) return fail(Error{Stage::kSetup, EINVAL, path + ": " + NotRegular(st.st_mode)});
+    if (!S_ISREG(st.st_mode)) return fail(OpError("pidfile", EINVAL, path, NotRegular(st.st_mode)));
     auto old = ReadPidfileAt(dir_fd, base, path);  // read once: it may vanish
     if (!force && old.ok() && IsRunning(old.value())) {
-      return fail(Error{
-          Stage::kSetup, EEXIST,
-          path + " names running process " + std::to_string(old->pid) + " (use --force to replace it)"});
+      return fail(
+          OpError("pidfile", EEXIST, path,
+                  "names running process " + std::to_string(old->pid) + " (use --force to replace it)"));
     }
     // In a sticky directory only the owner of the file or of the directory
     // (or a privileged user) may replace it: find out before the start.
@@ -163,15 +162,15 @@ Result<PidfileWriter> PidfileWriter::Prepare(const std::string& path, bool force
     uid_t me = geteuid();
     if (fstat(dir_fd, &dst) == 0 && (dst.st_mode & S_ISVTX) && st.st_uid != me && dst.st_uid != me &&
         me != 0) {
-      return fail(Error{Stage::kSetup, EPERM,
-                        path + ": belongs to uid " + std::to_string(st.st_uid) + " in a sticky directory"});
+      return fail(OpError("pidfile", EPERM, path,
+                          "belongs to uid " + std::to_string(st.st_uid) + " in a sticky directory"));
     }
   } else if (errno != ENOENT) {
-    return fail(Error{Stage::kSetup, errno, path});
+    return fail(OpError("pidfile", errno, path));
   }
   std::string temp = (dir == "/" ? "" : dir) + "/." + base + ".XXXXXX";
   int fd = mkostemp(temp.data(), O_CLOEXEC);
-  if (fd < 0) return fail(Error{Stage::kSetup, errno, path});
+  if (fd < 0) return fail(OpError("pidfile", errno, path));
   fchmod(fd, 0644);
   close(fd);  // reopened by Commit: no fd of ours may reach the command
   return PidfileWriter(path, temp, dir_fd);
@@ -180,7 +179,7 @@ Result<PidfileWriter> PidfileWriter::Prepare(const std::string& path, bool force
 Status PidfileWriter::Commit(pid_t pid, std::uint64_t start_time) {
   std::string text = std::to_string(pid) + "\n";
   int fd = open(temp_.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) return Error{Stage::kSetup, errno, temp_};
+  if (fd < 0) return OpError("pidfile", errno, temp_);
   if (start_time != 0) {
     // Best effort: without user xattrs the pidfile is checked by pid alone.
     std::string value = std::to_string(start_time);
@@ -193,17 +192,17 @@ Status PidfileWriter::Commit(pid_t pid, std::uint64_t start_time) {
     if (n < 0) {
       int e = errno;
       close(fd);
-      return Error{Stage::kSetup, e, temp_};
+      return OpError("pidfile", e, temp_);
     }
     done += static_cast<std::size_t>(n);
   }
   if (fsync(fd) != 0) {
     int e = errno;
     close(fd);
-    return Error{Stage::kSetup, e, temp_};
+    return OpError("pidfile", e, temp_);
   }
   close(fd);
-  if (rename(temp_.c_str(), path_.c_str()) != 0) return Error{Stage::kSetup, errno, path_};
+  if (rename(temp_.c_str(), path_.c_str()) != 0) return OpError("pidfile", errno, path_);
   temp_.clear();
   return OkStatus();
 }

@@ -43,9 +43,9 @@ REAP_NO_TSAN bool SkipSpace(const char* text, std::size_t len, std::size_t* i) {
   return true;
 }
 
-Result<std::string> ReadSmallFile(const std::string& path, Stage stage) {
+Result<std::string> ReadSmallFile(const std::string& path) {
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Error{stage, errno, path};
+  if (fd < 0) return OpError("proc", errno, path);
   std::string out;
   char buf[4096];
   for (;;) {
@@ -54,7 +54,7 @@ Result<std::string> ReadSmallFile(const std::string& path, Stage stage) {
       if (errno == EINTR) continue;
       int e = errno;
       close(fd);
-      return Error{stage, e, path};
+      return OpError("proc", e, path);
     }
     if (n == 0) break;
     out.append(buf, static_cast<std::size_t>(n));
@@ -123,7 +123,7 @@ REAP_NO_TSAN bool ParseRawProcStat(const char* text, std::size_t len, RawProcSta
 Result<ProcStat> ParseProcStat(std::string_view text) {
   RawProcStat raw;
   if (!ParseRawProcStat(text.data(), text.size(), &raw)) {
-    return Error{Stage::kValidate, EINVAL, "malformed /proc/PID/stat text"};
+    return OpError("proc", EINVAL, "stat", "malformed /proc/PID/stat text");
   }
   ProcStat s;
   s.pid = raw.pid;
@@ -138,13 +138,13 @@ Result<ProcStat> ParseProcStat(std::string_view text) {
 }
 
 Result<ProcStat> ReadProcStat(pid_t pid) {
-  auto text = ReadSmallFile(ProcPath(pid, "stat"), Stage::kNone);
+  auto text = ReadSmallFile(ProcPath(pid, "stat"));
   if (!text.ok()) return text.error();
   return ParseProcStat(text.value());
 }
 
 Result<ProcStatus> ReadProcStatus(pid_t pid) {
-  auto text = ReadSmallFile(ProcPath(pid, "status"), Stage::kNone);
+  auto text = ReadSmallFile(ProcPath(pid, "status"));
   if (!text.ok()) return text.error();
   ProcStatus st;
   const std::string& t = text.value();
@@ -171,7 +171,7 @@ Result<ProcStatus> ReadProcStatus(pid_t pid) {
 Result<std::vector<int>> ListFds(pid_t pid) {
   std::string path = ProcPath(pid, "fd");
   DIR* dir = opendir(path.c_str());
-  if (dir == nullptr) return Error{Stage::kNone, errno, path};
+  if (dir == nullptr) return OpError("proc", errno, path);
   std::vector<int> fds;
   while (dirent* e = readdir(dir)) {
     if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
@@ -188,7 +188,7 @@ Result<std::vector<int>> ListFds(pid_t pid) {
 }
 
 Result<std::vector<std::string>> ReadCmdline(pid_t pid) {
-  auto text = ReadSmallFile(ProcPath(pid, "cmdline"), Stage::kNone);
+  auto text = ReadSmallFile(ProcPath(pid, "cmdline"));
   if (!text.ok()) return text.error();
   std::vector<std::string> argv;
   const std::string& t = text.value();

@@ -8,7 +8,7 @@ namespace reap {
 
 Status BecomeSubreaper() {
   if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) {
-    return Error{Stage::kSetup, errno, "prctl(PR_SET_CHILD_SUBREAPER)"};
+    return OpError("subreaper", errno, "prctl(PR_SET_CHILD_SUBREAPER)");
   }
   return OkStatus();
 }

@@ -43,7 +43,7 @@ Result<Command::User> ResolveUser(const std::string& spec) {
   std::string user = spec.substr(0, colon);
   std::string group = colon == std::string::npos ? "" : spec.substr(colon + 1);
   if (user.empty() || (colon != std::string::npos && group.empty())) {
-    return Error{Stage::kUser, EINVAL, "'" + spec + "' is not USER[:GROUP]"};
+    return OpError("user", EINVAL, "'" + spec + "'", "not USER[:GROUP]");
   }
   Command::User out;
   unsigned long id = 0;
@@ -57,7 +57,7 @@ Result<Command::User> ResolveUser(const std::string& spec) {
     }
   }
   if (!name) {
-    if (!Numeric(user, &id)) return Error{Stage::kUser, ENOENT, "no such user '" + user + "'"};
+    if (!Numeric(user, &id)) return OpError("user", ENOENT, "'" + user + "'", "no such user");
     out.uid = static_cast<uid_t>(id);
     out.gid = static_cast<gid_t>(id);
   }
@@ -72,7 +72,7 @@ Result<Command::User> ResolveUser(const std::string& spec) {
       }
     }
     if (!found) {
-      if (!Numeric(group, &id)) return Error{Stage::kUser, ENOENT, "no such group '" + group + "'"};
+      if (!Numeric(group, &id)) return OpError("user", ENOENT, "'" + group + "'", "no such group");
       out.gid = static_cast<gid_t>(id);
     }
     out.groups = {out.gid};

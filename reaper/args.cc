@@ -11,7 +11,7 @@
 namespace reaper {
 namespace {
 
-reap::Error Usage(std::string message) { return reap::Error{reap::Stage::kValidate, 0, std::move(message)}; }
+reap::Error Usage(std::string message) { return reap::OpError("usage", 0, {}, std::move(message)); }
 
 // "-name", "--name", "-name=V", "--name=V" -> name (without value).
 std::string_view FlagName(std::string_view arg) {
@@ -101,10 +101,10 @@ reap::Result<CliOptions> ParseLegacy(const std::vector<std::string>& args) {
   // one layer of quotes and split words. We split the same way, but expand
   // nothing and run no shell.
   auto cmd_words = reap_text::SplitWords(cmd);
-  if (!cmd_words.ok()) return Usage("-cmd: " + cmd_words.error().what);
+  if (!cmd_words.ok()) return Usage("-cmd: " + cmd_words.error().Message());
   if (cmd_words->empty() || cmd_words->front().empty()) return Usage("-cmd is empty");
   auto arg_words = reap_text::SplitWords(cmd_args);
-  if (!arg_words.ok()) return Usage("-args: " + arg_words.error().what);
+  if (!arg_words.ok()) return Usage("-args: " + arg_words.error().Message());
   o.command.program = cmd_words->front();
   o.command.args.assign(cmd_words->begin() + 1, cmd_words->end());
   o.command.args.insert(o.command.args.end(), arg_words->begin(), arg_words->end());

@@ -151,8 +151,7 @@ int RunControl(const std::vector<std::string>& args, std::FILE* out, std::FILE* 
         }
         return Fail(err, p.command + ": " + p.target + ": no such pidfile (not running)", kControlNotRunning);
       }
-      std::string m = id.error().what + (id.error().err ? ": " + std::string(strerror(id.error().err)) : "");
-      return Fail(err, p.command + ": " + m, p.command == "status" ? 4 : kControlUnknown);
+      return Fail(err, p.command + ": " + id.error().Message(), p.command == "status" ? 4 : kControlUnknown);
     }
     t.id = id.value();
   } else {

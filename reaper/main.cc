@@ -162,7 +162,7 @@ int Run(const std::vector<std::string>& args) {
   if (reaper::IsControlCommand(args)) return reaper::RunControl(args, stdout, stderr);
   auto parsed = reaper::ParseArgs(args);
   if (!parsed.ok()) {
-    return Fail("usage: " + parsed.error().what + " (see reaper --help)", kExitUsage);
+    return Fail("usage: " + parsed.error().Message() + " (see reaper --help)", kExitUsage);
   }
   const reaper::CliOptions& o = parsed.value();
   using Action = reaper::CliOptions::Action;
@@ -193,7 +193,7 @@ int Run(const std::vector<std::string>& args) {
   reap::Command command = o.command;
   if (!o.user.empty()) {
     auto user = reap::ResolveUser(o.user);
-    if (!user.ok()) return Fail("user: " + user.error().what, kExitUsage);
+    if (!user.ok()) return Fail(user.error().ToString(), kExitUsage);
     command.user = user.value();
   }
   FdPlaceholders placeholders(o.command);
@@ -205,14 +205,7 @@ int Run(const std::vector<std::string>& args) {
   }
   if (!o.pidfile.empty()) {
     auto w = reap::PidfileWriter::Prepare(o.pidfile, o.force);
-    if (!w.ok()) {
-      const reap::Error& e = w.error();
-      std::string line = "pidfile: " + e.what;
-      if (e.err != 0 && e.err != EEXIST && e.err != EINVAL && e.err != EPERM) {
-        line += std::string(": ") + std::strerror(e.err);
-      }
-      return Fail(line, kExitFailure);
-    }
+    if (!w.ok()) return Fail(w.error().ToString(), kExitFailure);
     pidfile.emplace(std::move(w.value()));
   }
   placeholders.Release();
@@ -232,7 +225,7 @@ int Run(const std::vector<std::string>& args) {
     auto st = pidfile->Commit(id->pid, id->start_time);
     if (!st.ok()) {
       Abandon(id.value());
-      return Fail("pidfile: " + st.error().ToString(), kExitFailure);
+      return Fail(st.error().ToString(), kExitFailure);
     }
   }
   std::string out = o.json ? reaper::IdentityJson(id.value(), o.command) + "\n"

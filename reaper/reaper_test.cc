@@ -595,7 +595,7 @@ TEST_F(ReaperTest, WaitAliveFailsForACommandThatExitsAtOnce) {
 TEST_F(ReaperTest, UnknownUserFailsBeforeAnythingStarts) {
   RunResult r = Reaper({"--user", "no-such-user-of-reap", "--", probe_});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err, "reaper: user: no such user 'no-such-user-of-reap'\n");
+  EXPECT_EQ(r.err, "reaper: user: 'no-such-user-of-reap': no such user\n");
   EXPECT_EQ(Reaper({"--user", "root:no-such-group-of-reap", "--", probe_}).exit_code, 2);
   EXPECT_EQ(Reaper({"--user", "root:", "--", probe_}).exit_code, 2);
   ExpectNoChildren();

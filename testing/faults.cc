@@ -42,9 +42,21 @@ void Hook(FaultPoint p) {
 }
 
 // Installs the hook at load time, with the plan from the environment if any
-// (this is how a test-only reaper binary gets its plan).
+// (this is how a test-only reaper binary gets its plan), and turns on the
+// defect that REAP_DEFECT names, if any (how defects_caught_test runs the
+// properties against each). An unknown defect name is a broken test setup.
 const int g_installed = [] {
   reap::internal::SetFaultHook(&Hook);
+  if (const char* defect = getenv(DefectEnvName())) {
+    reap::internal::Defect d = reap::internal::DefectFromName(defect);
+    if (d == reap::internal::Defect::kCount) {
+      static const char kMsg[] = "testing/faults: unknown defect in REAP_DEFECT\n";
+      ssize_t w = write(2, kMsg, sizeof kMsg - 1);
+      (void)w;
+      abort();
+    }
+    reap::internal::SetDefect(d);
+  }
   const char* env = getenv(FaultPlanEnvName());
   if (env != nullptr) {
     const char* colon = strchr(env, ':');
@@ -63,6 +75,8 @@ const int g_installed = [] {
 }  // namespace
 
 const char* FaultPlanEnvName() { return "REAP_FAULT_PLAN"; }
+
+const char* DefectEnvName() { return "REAP_DEFECT"; }
 
 FaultPoint FaultPointFromName(const char* name) {
   for (int i = 0; i < static_cast<int>(FaultPoint::kCount); ++i) {

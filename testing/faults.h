@@ -23,6 +23,9 @@ void StopAndLog(const char* point_name);
 // "NAME:LOGPATH" for REAP_FAULT_PLAN.
 const char* FaultPlanEnvName();
 
+// REAP_DEFECT: the name of a reap::internal::Defect to turn on at load time.
+const char* DefectEnvName();
+
 // Parses a point name ("child_before_exec", ...); kCount when unknown.
 FaultPoint FaultPointFromName(const char* name);
 

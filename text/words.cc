@@ -14,7 +14,7 @@ reap::Result<std::vector<std::string>> SplitWords(std::string_view text) {
   std::string word;
   bool in_word = false;  // true once a word started (even an empty quoted one)
   std::size_t i = 0;
-  auto invalid = [](const char* why) { return reap::Error{reap::Stage::kValidate, EINVAL, why}; };
+  auto invalid = [](const char* why) { return reap::OpError("words", EINVAL, {}, why); };
   while (i < text.size()) {
     char c = text[i];
     if (IsBlank(c)) {

@@ -37,7 +37,8 @@ TEST(SplitWordsTest, Errors) {
   for (const char* bad : {"'open", "\"open", "a\\", "\"a\\\""}) {
     auto r = SplitWords(bad);
     ASSERT_FALSE(r.ok()) << bad;
-    EXPECT_EQ(r.error().stage, reap::Stage::kValidate);
+    EXPECT_EQ(r.error().op, "words");
+    EXPECT_EQ(r.error().stage, reap::Stage::kNone);
     EXPECT_EQ(r.error().err, EINVAL);
   }
 }

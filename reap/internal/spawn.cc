@@ -114,14 +114,14 @@ long RawSigprocmask(int how, const void* set, void* old) {
   return syscall(SYS_rt_sigprocmask, how, set, old, kKernelSigsetBytes);
 }
 
-// Child-side code runs on the caller's thread state (same TLS) between clone
-// and exec. Sanitizer runtimes (ASan, TSan) intercept libc wrappers and
-// instrument code with per-thread state, so the child makes raw system calls
-// only and the functions of this file are not instrumented. One exception,
-// on purpose: ParseRawProcStat (reap/proc.cc) is excluded from TSan only
-// (REAP_NO_TSAN), so that proc_stat_fuzzer runs it with ASan and UBSan; it
-// touches nothing but its arguments' memory.
-#define REAP_CHILD_SIDE __attribute__((no_sanitize("address", "thread", "undefined")))
+// Child-side code (REAP_CHILD_SIDE, defined in fault.h) runs on the
+// caller's thread state (same TLS) between clone and exec. Sanitizer
+// runtimes (ASan, TSan) intercept libc wrappers and instrument code with
+// per-thread state, so the child makes raw system calls only and the
+// functions it runs are not instrumented. One exception, on purpose:
+// ParseRawProcStat (reap/proc.cc) is excluded from TSan only (REAP_NO_TSAN),
+// so that proc_stat_fuzzer runs it with ASan and UBSan; it touches nothing
+// but its arguments' memory.
 
 // A kernel signal set, large enough for every signal.
 using KernelSigset = std::uint64_t[(_NSIG + 63) / 64];
@@ -336,7 +336,7 @@ REAP_CHILD_SIDE void CloseRange(unsigned lo, unsigned hi) {
   for (unsigned fd = lo; fd <= hi && fd < limit; ++fd) sys::Close(static_cast<int>(fd));
 }
 
-[[maybe_unused]] REAP_CHILD_SIDE void CloseFdsExcept(const SpawnArgs& a) {
+REAP_CHILD_SIDE void CloseFdsExcept(const SpawnArgs& a) {
   unsigned lo = 3;
   for (std::size_t i = 0; i < a.keep_count; ++i) {
     unsigned keep = static_cast<unsigned>(a.keep_fds[i]);
@@ -353,9 +353,7 @@ REAP_CHILD_SIDE int CommandMain(void* p) {
   const SpawnArgs& a = *sh->args;
 
   sh->progress = static_cast<int>(Stage::kSetsid);
-#ifndef REAP_DEFECT_SKIP_SETSID
-  if (syscall(SYS_setsid) < 0) Fail(sh, Stage::kSetsid, errno);
-#endif
+  if (!DefectActive(Defect::kSkipSetsid) && syscall(SYS_setsid) < 0) Fail(sh, Stage::kSetsid, errno);
   // From the system calls, not /proc: right in any PID namespace.
   sh->pgid = static_cast<pid_t>(syscall(SYS_getpgid, 0));
   sh->sid = static_cast<pid_t>(syscall(SYS_getsid, 0));
@@ -382,9 +380,7 @@ REAP_CHILD_SIDE int CommandMain(void* p) {
   // Close before opening the stdio files: a caller at its fd limit can
   // still detach (the opens reuse the numbers just freed).
   sh->progress = static_cast<int>(Stage::kCloseFds);
-#ifndef REAP_DEFECT_LEAK_FD
-  CloseFdsExcept(a);
-#endif
+  if (!DefectActive(Defect::kLeakFd)) CloseFdsExcept(a);
 
   SetupStdio(a, sh);
 
@@ -403,9 +399,7 @@ REAP_CHILD_SIDE int CommandMain(void* p) {
 
   REAP_FAULT_POINT(kChildBeforeExec);
   std::uint64_t empty[(_NSIG + 63) / 64] = {};
-#ifdef REAP_DEFECT_BLOCK_SIGNAL
-  empty[0] |= 1ull << (SIGTERM - 1);
-#endif
+  if (DefectActive(Defect::kBlockSignal)) empty[0] |= 1ull << (SIGTERM - 1);
   // Signals that arrived while blocked are delivered here. Record kExec only
   // afterwards, so a process they kill is reported lost, not started.
   RawSigprocmask(SIG_SETMASK, empty, nullptr);
@@ -470,10 +464,9 @@ Error ChildError(const Shared& sh, const SpawnArgs& a) {
 }
 
 // The result once the command's process has released our memory (it execed
-// or died). `intermediate` is reported instead of the command's PID only by
-// the report_intermediate_pid defect build.
-Result<Identity> Outcome(const Shared& sh, const SpawnArgs& args, pid_t cpid,
-                         [[maybe_unused]] pid_t intermediate) {
+// or died). `intermediate` is reported instead of the command's PID only
+// under the report_intermediate_pid defect (fault.h).
+Result<Identity> Outcome(const Shared& sh, const SpawnArgs& args, pid_t cpid, pid_t intermediate) {
   if (sh.failed_stage != 0) return ChildError(sh, args);
   if (sh.progress != static_cast<int>(Stage::kExec)) {
     return Error{Stage::kLost, ESRCH,
@@ -481,10 +474,7 @@ Result<Identity> Outcome(const Shared& sh, const SpawnArgs& args, pid_t cpid,
   }
   REAP_FAULT_POINT(kAfterExecBeforeReport);
   Identity id;
-  id.pid = cpid;
-#ifdef REAP_DEFECT_REPORT_INTERMEDIATE_PID
-  id.pid = intermediate;
-#endif
+  id.pid = DefectActive(Defect::kReportIntermediatePid) ? intermediate : cpid;
   id.start_time = sh.start_time;
   id.pgid = sh.pgid;
   id.sid = sh.sid;
@@ -581,10 +571,10 @@ Result<Identity> SpawnChain(const SpawnArgs& args) {
   if (ipid < 0) return Error{Stage::kIntermediate, clone_errno, "clone"};
 
   int status = 0;
-#ifndef REAP_DEFECT_NO_REAP_INTERMEDIATE
-  while (waitpid(ipid, &status, __WALL) < 0 && errno == EINTR) {
+  if (!DefectActive(Defect::kNoReapIntermediate)) {
+    while (waitpid(ipid, &status, __WALL) < 0 && errno == EINTR) {
+    }
   }
-#endif
   const pid_t cpid = __atomic_load_n(&sh->command_pid, __ATOMIC_ACQUIRE);
   auto result = [&]() -> Result<Identity> {
     if (cpid != 0) {

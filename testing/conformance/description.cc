@@ -10,7 +10,7 @@
 namespace reap_conformance {
 namespace {
 
-reap::Error Invalid(std::string what) { return reap::Error{reap::Stage::kValidate, EINVAL, std::move(what)}; }
+reap::Error Invalid(std::string why) { return reap::OpError("description", EINVAL, {}, std::move(why)); }
 
 std::string Trim(std::string_view s) {
   std::size_t b = s.find_first_not_of(" \t\r");
@@ -90,7 +90,7 @@ reap::Result<Description> ParseDescription(std::string_view text) {
     } else if (key == "template") {
       auto words = reap_text::SplitWords(value);
       if (!words.ok())
-        return Invalid("line " + std::to_string(line_no) + ": template: " + words.error().what);
+        return Invalid("line " + std::to_string(line_no) + ": template: " + words.error().Message());
       if (words->empty()) return Invalid("line " + std::to_string(line_no) + ": empty template");
       d.template_words = words.value();
       have_template = true;

@@ -209,7 +209,7 @@ std::string LoadDescriptions(const Args& a, std::vector<reap_conformance::Descri
       text += "\n";
     }
     auto d = reap_conformance::ParseDescription(text);
-    if (!d.ok()) return "--template: " + d.error().what;
+    if (!d.ok()) return "--template: " + d.error().Message();
     out->push_back(d.value());
   } else if (!a.name.empty() || !a.unclaimed.empty() || a.pid != "stdout" || a.mode != "cli") {
     return "--name, --pid, --mode and --unclaimed describe a --template";
@@ -220,7 +220,7 @@ std::string LoadDescriptions(const Args& a, std::vector<reap_conformance::Descri
     std::stringstream ss;
     ss << in.rdbuf();
     auto d = reap_conformance::ParseDescription(ss.str());
-    if (!d.ok()) return f + ": " + d.error().what;
+    if (!d.ok()) return f + ": " + d.error().Message();
     out->push_back(d.value());
   }
   if (out->empty()) return "no detacher described (give description files or --template)";

@@ -81,7 +81,7 @@ class Server {
   std::string Start() {
     CommandSpec none;
     auto argv = Expand(d_, none, o_.defines);
-    if (!argv.ok()) return argv.error().what;
+    if (!argv.ok()) return argv.error().Message();
     int in[2], out[2];
     if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0)
       return std::string("pipe: ") + strerror(errno);

@@ -404,7 +404,7 @@ class TrialRun {
     c.args = internal::ProbeArgs(o_, report_, spec_.linger_ms, spec_.payload);
     c.pidfile = pidfile_ = dir_ + "/detacher.pid";
     auto argv = Expand(d_, c, o_.defines);
-    if (!argv.ok()) return Fail(argv.error().what);
+    if (!argv.ok()) return Fail(argv.error().Message());
     argv_ = argv.value();
     return true;
   }
@@ -1044,7 +1044,7 @@ std::string CheckRunnable(const Description& d, const SuiteOptions& o) {
   c.args = o.probe_args;
   c.pidfile = "/tmp/x.pid";
   auto argv = Expand(d, c, o.defines);
-  if (!argv.ok()) return argv.error().what;
+  if (!argv.ok()) return argv.error().Message();
   const std::string& program = argv->front();
   if (program.find('/') != std::string::npos) {
     if (access(program.c_str(), X_OK) != 0) return "program " + program + ": " + strerror(errno);
