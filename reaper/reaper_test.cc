@@ -375,7 +375,9 @@ TEST_F(ReaperTest, FailedPidfileCommitKillsTheCommandsProcessGroup) {
   int status = 0;
   ASSERT_TRUE(world_.AwaitExitAndReap(reaper, reap_testing::Millis(10000), &status));
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1) << status;
-  EXPECT_EQ(reap_testing::ReadAll(err).rfind("reaper: pidfile: ", 0), 0u) << reap_testing::ReadAll(err);
+  // "reaper: pidfile: PATH: REASON", the one error format (no stage word).
+  EXPECT_EQ(reap_testing::ReadAll(err).rfind("reaper: pidfile: " + pidfile + ": ", 0), 0u)
+      << reap_testing::ReadAll(err);
   EXPECT_TRUE(PollUntil([&] { return !reap_testing::Running(command) && !reap_testing::Running(grandchild); },
                         reap_testing::Millis(5000)))
       << "the command or its child survived the failed commit";
