@@ -14,6 +14,10 @@ bool HasNul(std::string_view s) { return s.find('\0') != s.npos; }
 
 }  // namespace
 
+bool IsValidEnvName(std::string_view name) {
+  return !name.empty() && name.find('=') == name.npos && !HasNul(name);
+}
+
 std::optional<Error> Command::Validate() const {
   if (program.empty()) return Invalid("empty program name");
   if (HasNul(program)) return Invalid("program name contains a NUL byte");
@@ -23,12 +27,12 @@ std::optional<Error> Command::Validate() const {
     }
   }
   for (const auto& name : unset_env) {
-    if (name.empty() || name.find('=') != name.npos || HasNul(name)) {
+    if (!IsValidEnvName(name)) {
       return Invalid("bad environment variable name '" + name + "'");
     }
   }
   for (const auto& [name, value] : set_env) {
-    if (name.empty() || name.find('=') != name.npos || HasNul(name)) {
+    if (!IsValidEnvName(name)) {
       return Invalid("bad environment variable name '" + name + "'");
     }
     if (HasNul(value)) {

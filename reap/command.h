@@ -7,12 +7,17 @@
 #include <array>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "reap/error.h"
 
 namespace reap {
+
+// Whether NAME can be an environment variable's name in a Command: not
+// empty, no '=', no NUL byte.
+bool IsValidEnvName(std::string_view name);
 
 // Where one of the command's fds 0, 1 or 2 points.
 struct Stdio {

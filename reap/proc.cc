@@ -43,6 +43,10 @@ REAP_NO_TSAN bool SkipSpace(const char* text, std::size_t len, std::size_t* i) {
   return true;
 }
 
+std::string ProcPath(pid_t pid, const char* leaf) { return "/proc/" + std::to_string(pid) + "/" + leaf; }
+
+}  // namespace
+
 Result<std::string> ReadSmallFile(const std::string& path) {
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return OpError("proc", errno, path);
@@ -62,10 +66,6 @@ Result<std::string> ReadSmallFile(const std::string& path) {
   close(fd);
   return out;
 }
-
-std::string ProcPath(pid_t pid, const char* leaf) { return "/proc/" + std::to_string(pid) + "/" + leaf; }
-
-}  // namespace
 
 REAP_NO_TSAN bool ParseRawProcStat(const char* text, std::size_t len, RawProcStat* out) {
   // "PID (COMM) STATE PPID PGRP SESSION TTY_NR TPGID FLAGS ... STARTTIME ..."

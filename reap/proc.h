@@ -48,7 +48,7 @@ struct RawProcStat {
 // Returns false on malformed text. Allocation-free and async-signal-safe.
 bool ParseRawProcStat(const char* text, std::size_t len, RawProcStat* out);
 
-// Same, keeping the name. Returns an error (kValidate, EINVAL) on bad text.
+// Same, keeping the name. Returns an error (op "proc", EINVAL) on bad text.
 Result<ProcStat> ParseProcStat(std::string_view text);
 
 // Whether a process in STATE (field 3) has exited: a zombie (Z), or one
@@ -57,6 +57,10 @@ inline bool HasExited(char state) { return state == 'Z' || state == 'X'; }
 
 // Reads /proc/PID/stat. ENOENT/ESRCH when the process is gone (reaped).
 Result<ProcStat> ReadProcStat(pid_t pid);
+
+// The whole text of a small file (a /proc file, a pidfile, a report),
+// read with read(2) until end of file, EINTR retried. Error op "proc".
+Result<std::string> ReadSmallFile(const std::string& path);
 
 // Signal and parent fields of /proc/PID/status.
 struct ProcStatus {

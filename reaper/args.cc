@@ -122,17 +122,182 @@ bool IsLegacyForm(const std::vector<std::string>& args) {
   return name == "cmd" || name == "args" || (single_dash && (name == "h" || name == "v"));
 }
 
-reap::Result<CliOptions> ParseArgs(const std::vector<std::string>& args) {
-  if (IsLegacyForm(args)) return ParseLegacy(args);
+namespace {
+
+// The state of one parse of the modern form.
+struct Parse {
   CliOptions o;
-  std::optional<std::string> shell;
-  std::size_t i = 0;
-  if (!args.empty() && args[0] == "doctor") {
-    if (args.size() > 1) return Usage("doctor takes no arguments");
-    o.action = CliOptions::Action::kDoctor;
+  std::optional<std::string> shell;  // --shell CMDLINE
+  bool done = false;                 // --help or --version: stop here
+};
+
+// How an option takes its value.
+enum class Takes {
+  kNothing,      // a flag; "--name=V" is an unknown option
+  kValue,        // "--name V" or "--name=V"
+  kEqualsValue,  // only "--name=V"; "--name" alone means the default
+};
+
+// Applies option NAME with VALUE (nullopt: none given) to P; "" or why the
+// value is wrong.
+using Apply = std::string (*)(Parse* p, const std::string& name, const std::optional<std::string>& value);
+
+struct Option {
+  const char* name;
+  Takes takes;
+  Apply apply;
+};
+
+std::string Stdio(Parse* p, const std::string& name, const std::optional<std::string>& v) {
+  if (v->empty()) return name + " needs a file name (or - to inherit)";
+  int fd = name == "--stdin" ? 0 : name == "--stdout" ? 1 : 2;
+  bool append = p->o.command.stdio[fd].append;
+  p->o.command.stdio[fd] = StdioFor(*v);
+  p->o.command.stdio[fd].append = append;
+  return "";
+}
+
+std::string Seconds(Parse* p, const std::string& name, const std::optional<std::string>& v) {
+  double seconds = 60;
+  if (name == "--wait-alive" && !v) return "--wait-alive needs =SECONDS";
+  if (v) {
+    char* end = nullptr;
+    seconds = std::strtod(v->c_str(), &end);
+    if (v->empty() || *end != '\0' || !(seconds > 0) || seconds > 86400) {
+      return name + " wants seconds (0 < S <= 86400), not '" + *v + "'";
+    }
+  }
+  (name == "--wait-ready" ? p->o.wait_ready : p->o.wait_alive) = seconds;
+  return "";
+}
+
+const Option kOptions[] = {
+    {"--help", Takes::kNothing,
+     [](Parse* p, const std::string&, const std::optional<std::string>&) {
+       p->o.action = CliOptions::Action::kHelp;
+       p->done = true;
+       return std::string();
+     }},
+    {"--version", Takes::kNothing,
+     [](Parse* p, const std::string&, const std::optional<std::string>&) {
+       p->o.action = CliOptions::Action::kVersion;
+       p->done = true;
+       return std::string();
+     }},
+    {"--stdin", Takes::kValue, Stdio},
+    {"--stdout", Takes::kValue, Stdio},
+    {"--stderr", Takes::kValue, Stdio},
+    {"--append", Takes::kNothing,
+     [](Parse* p, const std::string&, const std::optional<std::string>&) {
+       p->o.command.stdio[1].append = p->o.command.stdio[2].append = true;
+       return std::string();
+     }},
+    {"--cwd", Takes::kValue,
+     [](Parse* p, const std::string&, const std::optional<std::string>& v) {
+       if (v->empty()) return std::string("--cwd needs a directory");
+       p->o.command.cwd = *v;
+       return std::string();
+     }},
+    {"--env", Takes::kValue,
+     [](Parse* p, const std::string&, const std::optional<std::string>& v) {
+       std::size_t eq = v->find('=');
+       if (eq == std::string::npos || eq == 0) return "--env needs NAME=VALUE, got '" + *v + "'";
+       p->o.command.set_env.emplace_back(v->substr(0, eq), v->substr(eq + 1));
+       return std::string();
+     }},
+    {"--unset-env", Takes::kValue,
+     [](Parse* p, const std::string&, const std::optional<std::string>& v) {
+       if (!reap::IsValidEnvName(*v)) return "--unset-env needs a variable name, got '" + *v + "'";
+       p->o.command.unset_env.push_back(*v);
+       return std::string();
+     }},
+    {"--clear-env", Takes::kNothing,
+     [](Parse* p, const std::string&, const std::optional<std::string>&) {
+       p->o.command.clear_env = true;
+       return std::string();
+     }},
+    {"--umask", Takes::kValue,
+     [](Parse* p, const std::string&, const std::optional<std::string>& v) {
+       auto m = ParseOctal(*v);
+       if (!m) return "--umask needs an octal mode 0..777, got '" + *v + "'";
+       p->o.command.umask = *m;
+       return std::string();
+     }},
+    {"--keep-fd", Takes::kValue,
+     [](Parse* p, const std::string&, const std::optional<std::string>& v) {
+       auto fd = ParseFd(*v);
+       if (!fd || *fd < 3) return "--keep-fd needs a descriptor number >= 3, got '" + *v + "'";
+       p->o.command.keep_fds.push_back(*fd);
+       return std::string();
+     }},
+    {"--pidfile", Takes::kValue,
+     [](Parse* p, const std::string&, const std::optional<std::string>& v) {
+       if (v->empty()) return std::string("--pidfile needs a file name");
+       p->o.pidfile = *v;
+       return std::string();
+     }},
+    {"--force", Takes::kNothing,
+     [](Parse* p, const std::string&, const std::optional<std::string>&) {
+       p->o.force = true;
+       return std::string();
+     }},
+    {"--wait-ready", Takes::kEqualsValue, Seconds},
+    {"--wait-alive", Takes::kEqualsValue, Seconds},
+    {"--user", Takes::kValue,
+     [](Parse* p, const std::string&, const std::optional<std::string>& v) {
+       if (v->empty()) return std::string("--user needs USER[:GROUP]");
+       p->o.user = *v;
+       return std::string();
+     }},
+    {"--json", Takes::kNothing,
+     [](Parse* p, const std::string&, const std::optional<std::string>&) {
+       p->o.json = true;
+       return std::string();
+     }},
+    {"--shell", Takes::kValue,
+     [](Parse* p, const std::string&, const std::optional<std::string>& v) {
+       p->shell = *v;
+       return std::string();
+     }},
+};
+
+const Option* FindOption(const std::string& name) {
+  for (const Option& o : kOptions) {
+    if (name == o.name) return &o;
+  }
+  return nullptr;
+}
+
+// The command after the options (ARGS[I...]), or the --shell line.
+reap::Result<CliOptions> WithCommand(Parse p, const std::vector<std::string>& args, std::size_t i) {
+  CliOptions& o = p.o;
+  if (p.shell) {
+    if (p.shell->find_first_not_of(" \t\n") == std::string::npos)
+      return Usage("--shell needs a command line");
+    if (i < args.size()) return Usage("--shell takes the whole command line; got extra '" + args[i] + "'");
+    o.command.program = "/bin/sh";
+    o.command.args = {"-c", *p.shell};
     return o;
   }
-  for (; i < args.size(); ++i) {
+  if (i >= args.size()) return Usage("no command given");
+  o.command.program = args[i];
+  o.command.args.assign(args.begin() + static_cast<long>(i) + 1, args.end());
+  if (o.command.program.empty()) return Usage("empty command name");
+  return o;
+}
+
+}  // namespace
+
+reap::Result<CliOptions> ParseArgs(const std::vector<std::string>& args) {
+  if (IsLegacyForm(args)) return ParseLegacy(args);
+  Parse p;
+  if (!args.empty() && args[0] == "doctor") {
+    if (args.size() > 1) return Usage("doctor takes no arguments");
+    p.o.action = CliOptions::Action::kDoctor;
+    return p.o;
+  }
+  std::size_t i = 0;
+  for (; i < args.size() && !p.done; ++i) {
     const std::string& a = args[i];
     if (a == "--") {
       ++i;
@@ -145,109 +310,18 @@ reap::Result<CliOptions> ParseArgs(const std::vector<std::string>& args) {
       name = a.substr(0, a.find('='));
       value = a.substr(a.find('=') + 1);
     }
-    auto need = [&]() -> reap::Result<std::string> {
-      if (value) return *value;
-      if (i + 1 >= args.size()) return Usage(name + " needs a value");
-      return args[++i];
-    };
-    auto flag = [&]() -> bool { return !value; };
-    if (name == "--help") {
-      o.action = CliOptions::Action::kHelp;
-      return o;
-    } else if (name == "--version") {
-      o.action = CliOptions::Action::kVersion;
-      return o;
-    } else if (name == "--stdin" || name == "--stdout" || name == "--stderr") {
-      auto v = need();
-      if (!v.ok()) return v.error();
-      if (v->empty()) return Usage(name + " needs a file name (or - to inherit)");
-      int fd = name == "--stdin" ? 0 : name == "--stdout" ? 1 : 2;
-      bool append = o.command.stdio[fd].append;
-      o.command.stdio[fd] = StdioFor(*v);
-      o.command.stdio[fd].append = append;
-    } else if (name == "--append" && flag()) {
-      o.command.stdio[1].append = o.command.stdio[2].append = true;
-    } else if (name == "--cwd") {
-      auto v = need();
-      if (!v.ok()) return v.error();
-      if (v->empty()) return Usage("--cwd needs a directory");
-      o.command.cwd = *v;
-    } else if (name == "--env") {
-      auto v = need();
-      if (!v.ok()) return v.error();
-      std::size_t eq = v->find('=');
-      if (eq == std::string::npos || eq == 0) {
-        return Usage("--env needs NAME=VALUE, got '" + *v + "'");
-      }
-      o.command.set_env.emplace_back(v->substr(0, eq), v->substr(eq + 1));
-    } else if (name == "--unset-env") {
-      auto v = need();
-      if (!v.ok()) return v.error();
-      if (v->empty() || v->find('=') != std::string::npos) {
-        return Usage("--unset-env needs a variable name, got '" + *v + "'");
-      }
-      o.command.unset_env.push_back(*v);
-    } else if (name == "--clear-env" && flag()) {
-      o.command.clear_env = true;
-    } else if (name == "--umask") {
-      auto v = need();
-      if (!v.ok()) return v.error();
-      auto m = ParseOctal(*v);
-      if (!m) return Usage("--umask needs an octal mode 0..777, got '" + *v + "'");
-      o.command.umask = *m;
-    } else if (name == "--keep-fd") {
-      auto v = need();
-      if (!v.ok()) return v.error();
-      auto fd = ParseFd(*v);
-      if (!fd || *fd < 3) {
-        return Usage("--keep-fd needs a descriptor number >= 3, got '" + *v + "'");
-      }
-      o.command.keep_fds.push_back(*fd);
-    } else if (name == "--pidfile") {
-      auto v = need();
-      if (!v.ok()) return v.error();
-      if (v->empty()) return Usage("--pidfile needs a file name");
-      o.pidfile = *v;
-    } else if (name == "--force" && flag()) {
-      o.force = true;
-    } else if (name == "--wait-ready" || name == "--wait-alive") {
-      double seconds = 60;
-      if (name == "--wait-alive" && !value) return Usage("--wait-alive needs =SECONDS");
-      if (value) {
-        char* end = nullptr;
-        seconds = std::strtod(value->c_str(), &end);
-        if (value->empty() || *end != '\0' || !(seconds > 0) || seconds > 86400) {
-          return Usage(name + " wants seconds (0 < S <= 86400), not '" + *value + "'");
-        }
-      }
-      (name == "--wait-ready" ? o.wait_ready : o.wait_alive) = seconds;
-    } else if (name == "--user") {
-      auto v = need();
-      if (!v.ok()) return v.error();
-      if (v->empty()) return Usage("--user needs USER[:GROUP]");
-      o.user = *v;
-    } else if (name == "--json" && flag()) {
-      o.json = true;
-    } else if (name == "--shell") {
-      auto v = need();
-      if (!v.ok()) return v.error();
-      shell = *v;
-    } else {
+    const Option* option = FindOption(name);
+    if (option == nullptr || (option->takes == Takes::kNothing && value)) {
       return Usage("unknown option '" + a + "'");
     }
+    if (option->takes == Takes::kValue && !value) {
+      if (i + 1 >= args.size()) return Usage(name + " needs a value");
+      value = args[++i];
+    }
+    if (std::string why = option->apply(&p, name, value); !why.empty()) return Usage(why);
   }
-  if (shell) {
-    if (shell->find_first_not_of(" \t\n") == std::string::npos) return Usage("--shell needs a command line");
-    if (i < args.size()) return Usage("--shell takes the whole command line; got extra '" + args[i] + "'");
-    o.command.program = "/bin/sh";
-    o.command.args = {"-c", *shell};
-    return o;
-  }
-  if (i >= args.size()) return Usage("no command given");
-  o.command.program = args[i];
-  o.command.args.assign(args.begin() + static_cast<long>(i) + 1, args.end());
-  if (o.command.program.empty()) return Usage("empty command name");
-  return o;
+  if (p.done) return p.o;
+  return WithCommand(std::move(p), args, i);
 }
 
 std::string HelpText() {

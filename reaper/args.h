@@ -39,7 +39,7 @@ struct CliOptions {
 };
 
 // Parses argv[1..] (ARGS excludes the program name). Usage errors come back
-// with Stage kValidate and a message naming the offending argument.
+// with op "usage" and a reason naming the offending argument.
 reap::Result<CliOptions> ParseArgs(const std::vector<std::string>& args);
 
 // True when ARGS use the legacy form (-cmd, -args, -h, -v).

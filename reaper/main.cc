@@ -84,13 +84,16 @@ class FdPlaceholders {
   std::vector<int> held_;
 };
 
-std::string ReadSmallFile(const std::string& path) {
+// The last BYTES bytes of the file at PATH ("" if it cannot be read): the
+// command's stderr file may be a long log it appends to.
+std::string ReadTail(const std::string& path, long bytes) {
   std::string text;
   std::FILE* f = std::fopen(path.c_str(), "re");
   if (f == nullptr) return text;
+  if (std::fseek(f, -bytes, SEEK_END) != 0) std::rewind(f);  // shorter than BYTES
   char buf[4096];
   std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0 && text.size() < (1u << 20)) text.append(buf, n);
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
   std::fclose(f);
   return text;
 }
@@ -98,7 +101,7 @@ std::string ReadSmallFile(const std::string& path) {
 // The last lines of the command's stderr file, if it has one.
 std::string StderrTail(const reap::Command& c) {
   if (c.stdio[2].mode != reap::Stdio::Mode::kFile) return "";
-  std::string text = ReadSmallFile(c.stdio[2].path);
+  std::string text = ReadTail(c.stdio[2].path, 64 * 1024);
   while (!text.empty() && text.back() == '\n') text.pop_back();
   std::size_t from = text.size();
   for (int lines = 0; lines < 3 && from != std::string::npos && from > 0; ++lines) {

@@ -47,93 +47,117 @@ std::optional<ProbeReport> ParseProbeReport(const std::string& line) {
   return r;
 }
 
-std::vector<std::string> CheckInvariants(const Observation& o) {
-  std::vector<std::string> v;
-  auto add = [&v](const std::string& s) { v.push_back(s); };
-  const auto& c = o.command;
-  const auto& p = o.caller;
+namespace {
 
-  // 1. No zombies.
+using Violations = std::vector<std::string>;
+
+// 1. No zombies.
+void CheckNoZombies(const Observation& o, Violations* v) {
+  const auto& p = o.caller;
   if (p && p->zombies_after > 0) {
-    add("1. no zombies: the caller had " + std::to_string(p->zombies_after) +
-        " zombie child(ren) after the detach returned");
+    v->push_back("1. no zombies: the caller had " + std::to_string(p->zombies_after) +
+                 " zombie child(ren) after the detach returned");
   }
   if (p && p->children_after > 0) {
-    add("1. no zombies: the caller still had " + std::to_string(p->children_after) +
-        " child(ren) after the detach returned (intermediate not reaped, or the "
-        "command is its child)");
+    v->push_back("1. no zombies: the caller still had " + std::to_string(p->children_after) +
+                 " child(ren) after the detach returned (intermediate not reaped, or the "
+                 "command is its child)");
   }
-  for (pid_t z : o.zombies_at_end) add("1. no zombies: pid " + std::to_string(z) + " stayed a zombie");
+  for (pid_t z : o.zombies_at_end)
+    v->push_back("1. no zombies: pid " + std::to_string(z) + " stayed a zombie");
+}
 
-  // 2. Correct reparenting, new session, no terminal.
-  if (c) {
-    if (c->sid == o.caller_session) add("2. reparenting: the command stayed in the caller's session");
-    if (c->sid == o.world_session) add("2. reparenting: the command is in the test's session");
-    if (c->pgid == o.caller_pgid) add("2. reparenting: the command stayed in the caller's process group");
-    if (c->tty != 0) add("2. reparenting: the command has a controlling terminal");
-    if (!o.command_reparented) {
-      add("2. reparenting: the command's parent never became " + std::to_string(o.adopter));
-    }
+// 2. Correct reparenting, new session, no terminal.
+void CheckReparenting(const Observation& o, Violations* v) {
+  const auto& c = o.command;
+  if (!c) return;
+  if (c->sid == o.caller_session) v->push_back("2. reparenting: the command stayed in the caller's session");
+  if (c->sid == o.world_session) v->push_back("2. reparenting: the command is in the test's session");
+  if (c->pgid == o.caller_pgid)
+    v->push_back("2. reparenting: the command stayed in the caller's process group");
+  if (c->tty != 0) v->push_back("2. reparenting: the command has a controlling terminal");
+  if (!o.command_reparented) {
+    v->push_back("2. reparenting: the command's parent never became " + std::to_string(o.adopter));
   }
+}
 
-  // 3. Accurate PID.
-  if (p && p->ok) {
-    if (o.expect_exec_failure) add("3. accuracy: a nonexistent command was reported started");
-    if (o.other_pids.count(p->pid)) {
-      add("3. accuracy: reported pid " + std::to_string(p->pid) +
-          " is the intermediate's, the caller's or the grandparent's");
-    }
+// 3. Accurate PID: what the caller was told matches what ran.
+void CheckAccuracy(const Observation& o, Violations* v) {
+  const auto& c = o.command;
+  const auto& p = o.caller;
+  if (!p) return;
+  if (!p->ok) {
     if (c) {
-      if (c->pid != p->pid) {
-        add("3. accuracy: reported pid " + std::to_string(p->pid) + " but the command is pid " +
-            std::to_string(c->pid));
-      } else if (p->start_time != 0 && p->start_time != c->start) {
-        add("3. accuracy: reported start time " + std::to_string(p->start_time) +
-            " but the command started at " + std::to_string(c->start));
-      }
-    } else if (!o.command_targeted) {
-      add("3. accuracy: pid " + std::to_string(p->pid) + " reported but no command ever ran");
+      v->push_back("3. accuracy: the caller got an error (" + p->error + ") but the command runs as pid " +
+                   std::to_string(c->pid));
     }
+    if (!o.expect_exec_failure && !o.fault_could_fail)
+      v->push_back("3. accuracy: unexpected error: " + p->error);
+    return;
   }
-  if (p && !p->ok) {
-    if (c)
-      add("3. accuracy: the caller got an error (" + p->error + ") but the command runs as pid " +
-          std::to_string(c->pid));
-    if (!o.expect_exec_failure && !o.fault_could_fail) add("3. accuracy: unexpected error: " + p->error);
+  if (o.expect_exec_failure) v->push_back("3. accuracy: a nonexistent command was reported started");
+  if (o.other_pids.count(p->pid)) {
+    v->push_back("3. accuracy: reported pid " + std::to_string(p->pid) +
+                 " is the intermediate's, the caller's or the grandparent's");
   }
+  if (c) {
+    if (c->pid != p->pid) {
+      v->push_back("3. accuracy: reported pid " + std::to_string(p->pid) + " but the command is pid " +
+                   std::to_string(c->pid));
+    } else if (p->start_time != 0 && p->start_time != c->start) {
+      v->push_back("3. accuracy: reported start time " + std::to_string(p->start_time) +
+                   " but the command started at " + std::to_string(c->start));
+    }
+  } else if (!o.command_targeted) {
+    v->push_back("3. accuracy: pid " + std::to_string(p->pid) + " reported but no command ever ran");
+  }
+}
 
-  // 4. Survival.
-  if (c && !o.command_targeted) {
-    if (o.command_should_live && !o.command_alive_at_end) {
-      std::string how;
-      if (o.command_status && WIFSIGNALED(*o.command_status)) {
-        how = " (killed by signal " + std::to_string(WTERMSIG(*o.command_status)) + ")";
-      }
-      add("4. survival: the command died" + how);
-    }
-    if (o.command_should_exit_cleanly && o.command_status &&
-        !(WIFEXITED(*o.command_status) && WEXITSTATUS(*o.command_status) == 0)) {
-      add("4. survival: the command did not exit cleanly (wait status " + std::to_string(*o.command_status) +
-          ")");
-    }
+// 4. Survival: the command lives or exits as it was told to.
+void CheckSurvival(const Observation& o, Violations* v) {
+  if (!o.command || o.command_targeted) return;
+  const std::optional<int>& status = o.command_status;
+  if (o.command_should_live && !o.command_alive_at_end) {
+    std::string how;
+    if (status && WIFSIGNALED(*status)) how = " (killed by signal " + std::to_string(WTERMSIG(*status)) + ")";
+    v->push_back("4. survival: the command died" + how);
   }
+  if (o.command_should_exit_cleanly && status && !(WIFEXITED(*status) && WEXITSTATUS(*status) == 0)) {
+    v->push_back("4. survival: the command did not exit cleanly (wait status " + std::to_string(*status) +
+                 ")");
+  }
+}
 
-  // 5. Nothing leaked.
+// 5. Nothing leaked: fds, signal state, processes.
+void CheckNoLeaks(const Observation& o, Violations* v) {
+  const auto& c = o.command;
+  const auto& p = o.caller;
   if (c) {
     if (c->fds != std::vector<int>{0, 1, 2}) {
       std::string fds;
       for (int fd : c->fds) fds += (fds.empty() ? "" : ",") + std::to_string(fd);
-      add("5. leaks: the command holds fds " + fds + " (expected 0,1,2)");
+      v->push_back("5. leaks: the command holds fds " + fds + " (expected 0,1,2)");
     }
-    if (c->sigblk != 0) add("5. leaks: the command starts with blocked signals");
-    if (c->sigign != 0) add("5. leaks: the command starts with ignored signals");
+    if (c->sigblk != 0) v->push_back("5. leaks: the command starts with blocked signals");
+    if (c->sigign != 0) v->push_back("5. leaks: the command starts with ignored signals");
   }
   if (p && p->fds_after != p->fds_before) {
-    add("5. leaks: the caller had " + std::to_string(p->fds_before) + " fds before and " +
-        std::to_string(p->fds_after) + " after");
+    v->push_back("5. leaks: the caller had " + std::to_string(p->fds_before) + " fds before and " +
+                 std::to_string(p->fds_after) + " after");
   }
   for (pid_t l : o.leftovers)
-    add("5. leaks: process " + std::to_string(l) + " of the scenario is still alive");
+    v->push_back("5. leaks: process " + std::to_string(l) + " of the scenario is still alive");
+}
+
+}  // namespace
+
+std::vector<std::string> CheckInvariants(const Observation& o) {
+  Violations v;
+  CheckNoZombies(o, &v);
+  CheckReparenting(o, &v);
+  CheckAccuracy(o, &v);
+  CheckSurvival(o, &v);
+  CheckNoLeaks(o, &v);
   return v;
 }
 

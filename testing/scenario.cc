@@ -49,6 +49,39 @@ struct Trace {
   }
 };
 
+// The deadlines of one scenario, in one place. Every wait is bounded, and
+// each of H's waits is shorter than the deadline of the process it waits
+// for, so a stuck scenario is ended by H (its clean-up kills whatever is
+// left) and never by G or P giving up first and changing what H observes.
+namespace deadline {
+// H, the harness:
+constexpr Millis kParentAppears{2000};       // G has forked P (P's pid file exists)
+constexpr Millis kPointReached{10000};       // a process stops at the planned fault point
+constexpr Millis kSeenStopped{5000};         // that process shows state T
+constexpr Millis kCallerResult{15000};       // P writes its result, or dies
+constexpr Millis kReportDue{5000};           // C's report, when P said ok
+constexpr Millis kReportLate{100};           // a late report of C, otherwise
+constexpr Millis kTreeExits{10000};          // G, then P, exit once released
+constexpr Millis kAdopted{3000};             // a lingering C's parent becomes the adopter
+constexpr Millis kFaultTakesEffect{5};       // a fault aimed at C acts on it
+constexpr Millis kCommandReaped{5000};       // a short-lived C exits and is reaped
+constexpr Millis kOnlyCommandLeft{3000};     // everything but C is gone
+constexpr Millis kCleanUp{10000};            // SIGKILL until nothing is left
+constexpr Millis kLongRunResults{30000};     // the long-running P reports all its detaches
+constexpr Millis kAllCommandsReaped{10000};  // the adopter reaps all of them
+constexpr Millis kLastKill{2000};            // what is left dies after SIGKILL
+// P, the caller:
+constexpr Millis kCliRun{20000};   // reaper finishes (it may sit at a fault point)
+constexpr Millis kRelease{20000};  // H writes the release file
+// G, the grandparent:
+constexpr Millis kParentExits{30000};  // P exits
+
+static_assert(kParentExits > kCliRun && kParentExits > kRelease, "G outwaits P");
+static_assert(kCliRun > kCallerResult, "H gives up on P's result before P gives up on reaper");
+static_assert(kRelease > kReportDue && kRelease > kCommandReaped,
+              "P waits for its release longer than H's waits");
+}  // namespace deadline
+
 const char* TargetName(Target t) {
   switch (t) {
     case Target::kNone:
@@ -132,21 +165,23 @@ void WriteAtomic(const std::string& path, const std::string& text) {
   rename(tmp.c_str(), path.c_str());
 }
 
+// The files of one scenario, in a fresh directory; H removes them when done
+// (G and P end with _exit, which runs no destructor).
 struct Paths {
-  std::string dir, report, result, faults, release, p_pid;
+  std::string dir = TempDir();
+  std::string report = dir + "/c_report";
+  std::string result = dir + "/p_result";
+  std::string faults = dir + "/faults";
+  std::string release = dir + "/release";
+  std::string p_pid = dir + "/p_pid";
+  Paths() { close(open(report.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644)); }
+  Paths(const Paths&) = delete;
+  Paths& operator=(const Paths&) = delete;
+  ~Paths() {
+    for (const auto& f : {report, result, faults, release, p_pid}) unlink(f.c_str());
+    rmdir(dir.c_str());
+  }
 };
-
-Paths MakePaths() {
-  Paths p;
-  p.dir = TempDir();
-  p.report = p.dir + "/c_report";
-  p.result = p.dir + "/p_result";
-  p.faults = p.dir + "/faults";
-  p.release = p.dir + "/release";
-  p.p_pid = p.dir + "/p_pid";
-  close(open(p.report.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
-  return p;
-}
 
 std::vector<std::string> ProbeArgs(const Schedule& s, const Paths& paths) {
   std::vector<std::string> a = {"--report", paths.report, "--linger-ms"};
@@ -168,36 +203,68 @@ std::vector<std::string> ProbeArgs(const Schedule& s, const Paths& paths) {
   return a;
 }
 
-std::string ResultLine(bool ok, pid_t pid, std::uint64_t start, const std::string& error, int fds_before,
-                       int fds_after) {
-  int children = 0, zombies = 0;
-  for (pid_t c : reap::ListChildren(getpid())) {
-    ++children;
-    auto st = reap::ReadProcStat(c);
-    if (st.ok() && st->state == 'Z') ++zombies;
-  }
-  std::ostringstream os;
-  os << (ok ? "ok" : "err") << " " << pid << " " << start << " " << children << " " << zombies << " "
-     << fds_before << " " << fds_after << " " << error;
-  return os.str();
-}
+// What P learned from its detach, as P writes it for H: one line,
+// "ok|error|unknown PID START_TIME CHILDREN ZOMBIES FDS_BEFORE FDS_AFTER ERROR".
+// unknown: reaper itself was killed, so P never learned the result.
+struct CallerLine {
+  enum class Status { kOk, kError, kUnknown };
+  Status status = Status::kUnknown;
+  CallerResult result;
 
-std::optional<CallerResult> ParseResult(const std::string& text) {
-  std::istringstream in(text);
-  std::string status;
-  CallerResult r;
-  if (!(in >> status >> r.pid >> r.start_time >> r.children_after >> r.zombies_after >> r.fds_before >>
-        r.fds_after)) {
-    return std::nullopt;
+  std::string Serialize() const {
+    static const char* const kWords[] = {"ok", "error", "unknown"};
+    std::ostringstream os;
+    os << kWords[static_cast<int>(status)] << " " << result.pid << " " << result.start_time << " "
+       << result.children_after << " " << result.zombies_after << " " << result.fds_before << " "
+       << result.fds_after << " " << result.error;
+    return os.str();
   }
-  r.ok = status == "ok";
-  std::getline(in, r.error);
-  return r;
+  static std::optional<CallerLine> Parse(const std::string& text) {
+    std::istringstream in(text);
+    std::string word;
+    CallerLine line;
+    CallerResult& r = line.result;
+    if (!(in >> word >> r.pid >> r.start_time >> r.children_after >> r.zombies_after >> r.fds_before >>
+          r.fds_after)) {
+      return std::nullopt;
+    }
+    if (word == "ok") {
+      line.status = Status::kOk;
+    } else if (word == "error") {
+      line.status = Status::kError;
+    } else if (word != "unknown") {
+      return std::nullopt;
+    }
+    r.ok = line.status == Status::kOk;
+    std::getline(in, r.error);
+    if (!r.error.empty() && r.error[0] == ' ') r.error.erase(0, 1);
+    return line;
+  }
+};
+
+// P's line right after its detach returned, with its children counted now.
+CallerLine Returned(bool ok, pid_t pid, std::uint64_t start, const std::string& error, int fds_before,
+                    int fds_after) {
+  CallerLine line;
+  line.status = ok ? CallerLine::Status::kOk : CallerLine::Status::kError;
+  CallerResult& r = line.result;
+  r.ok = ok;
+  r.pid = pid;
+  r.start_time = start;
+  r.error = error;
+  r.fds_before = fds_before;
+  r.fds_after = fds_after;
+  for (pid_t c : reap::ListChildren(getpid())) {
+    ++r.children_after;
+    auto st = reap::ReadProcStat(c);
+    if (st.ok() && st->state == 'Z') ++r.zombies_after;
+  }
+  return line;
 }
 
 // Detaches through the CLI: runs reaper --json and reads its stdout.
-std::string DetachViaCli(const ScenarioConfig& cfg, const std::string& program,
-                         const std::vector<std::string>& args, const std::string& plan) {
+CallerLine DetachViaCli(const ScenarioConfig& cfg, const std::string& program,
+                        const std::vector<std::string>& args, const std::string& plan) {
   std::vector<std::string> argv = {cfg.reaper, "--json", "--", program};
   argv.insert(argv.end(), args.begin(), args.end());
   std::vector<std::string> env_extra;
@@ -205,41 +272,42 @@ std::string DetachViaCli(const ScenarioConfig& cfg, const std::string& program,
   int fds_before = static_cast<int>(reap::ListFds(getpid())->size());
   // reaper may be stopped at a fault point until the test releases it; the
   // deadline only bounds a harness that never does.
-  RunResult r = Run(argv, Millis(20000), env_extra);
+  RunResult r = Run(argv, deadline::kCliRun, env_extra);
   int fds_after = static_cast<int>(reap::ListFds(getpid())->size());
   auto field = [&](const char* key) -> long long {
     std::size_t at = r.out.find(key);
     return at == std::string::npos ? -1 : std::atoll(r.out.c_str() + at + std::strlen(key));
   };
   if (r.exit_code == 0 && field("\"pid\":") > 0) {
-    return ResultLine(true, static_cast<pid_t>(field("\"pid\":")),
-                      static_cast<std::uint64_t>(field("\"start_time\":")), "", fds_before, fds_after);
+    return Returned(true, static_cast<pid_t>(field("\"pid\":")),
+                    static_cast<std::uint64_t>(field("\"start_time\":")), "", fds_before, fds_after);
   }
   if (r.signal != 0 && !r.timed_out) {
     // reaper itself was killed: whatever it started, nobody can tell P.
     // That is "P never learned the result", not an error.
-    return "unknown";
+    return CallerLine{};
   }
-  std::string why = r.timed_out       ? "reaper did not finish within 20 s"
-                    : r.exit_code < 0 ? "cannot run reaper: " + r.err
-                                      : "reaper exit " + std::to_string(r.exit_code);
+  std::string why =
+      r.timed_out ? "reaper did not finish within " + std::to_string(deadline::kCliRun.count() / 1000) + " s"
+      : r.exit_code < 0 ? "cannot run reaper: " + r.err
+                        : "reaper exit " + std::to_string(r.exit_code);
   if (r.exit_code > 0 && !r.err.empty()) why += ": " + r.err.substr(0, r.err.find('\n'));
-  return ResultLine(false, 0, 0, why, fds_before, fds_after);
+  return Returned(false, 0, 0, why, fds_before, fds_after);
 }
 
-std::string DetachViaLibrary(const std::string& program, const std::vector<std::string>& args) {
+CallerLine DetachViaLibrary(const std::string& program, const std::vector<std::string>& args) {
   reap::Command c;
   c.program = program;
   c.args = args;
   int fds_before = static_cast<int>(reap::ListFds(getpid())->size());
   auto id = reap::Detach(c);
   int fds_after = static_cast<int>(reap::ListFds(getpid())->size());
-  if (id.ok()) return ResultLine(true, id->pid, id->start_time, "", fds_before, fds_after);
-  return ResultLine(false, 0, 0, id.error().ToString(), fds_before, fds_after);
+  if (id.ok()) return Returned(true, id->pid, id->start_time, "", fds_before, fds_after);
+  return Returned(false, 0, 0, id.error().ToString(), fds_before, fds_after);
 }
 
 void AwaitRelease(const Paths& paths) {
-  auto end = Clock::now() + std::chrono::seconds(20);
+  auto end = Clock::now() + deadline::kRelease;
   while (!Exists(paths.release) && Clock::now() < end) std::this_thread::sleep_for(Millis(1));
 }
 
@@ -250,7 +318,7 @@ void AwaitRelease(const Paths& paths) {
   std::string program = s.nonexistent ? paths.dir + "/no-such-program" : cfg.probe;
   std::vector<std::string> args = ProbeArgs(s, paths);
   auto point = LibraryPoint(s.when);
-  std::string line;
+  CallerLine line;
   if (cfg.via == Via::kLibrary) {
     SetFaultPlan(point, paths.faults.c_str());
     line = DetachViaLibrary(program, args);
@@ -262,7 +330,7 @@ void AwaitRelease(const Paths& paths) {
     }
     line = DetachViaCli(cfg, program, args, plan);
   }
-  WriteAtomic(paths.result, line);
+  WriteAtomic(paths.result, line.Serialize());
   if (s.when == When::kAfterReturn) StopAndLog("after_return");
   AwaitRelease(paths);
   _exit(0);
@@ -272,7 +340,7 @@ void AwaitRelease(const Paths& paths) {
   setsid();  // P's session and group are G's, never the test's
   pid_t p = fork();
   if (p == 0) ParentMain(s, cfg, paths);
-  auto end = Clock::now() + std::chrono::seconds(30);
+  auto end = Clock::now() + deadline::kParentExits;
   while (Clock::now() < end) {
     pid_t r = waitpid(p, nullptr, WNOHANG);
     if (r == p || (r < 0 && errno != EINTR)) break;
@@ -306,233 +374,276 @@ std::ostream& operator<<(std::ostream& os, const Schedule& s) {
   return os << "}";
 }
 
-std::vector<std::string> RunScenario(const Schedule& s, const ScenarioConfig& cfg) {
-  Paths paths = MakePaths();
-  Reaps reaps;
-  Observation obs;
-  obs.adopter = getpid();
-  obs.world_session = getsid(0);
-  std::vector<std::string> harness;
-  Trace trace;
+namespace {
 
-  pid_t g = fork();
-  if (g < 0) return {"harness: fork failed"};
-  if (g == 0) GrandparentMain(s, cfg, paths);
-  obs.caller_session = g;
-  obs.caller_pgid = g;
-  obs.other_pids.insert(g);
-
-  auto p_pid = [&] { return ReadPid(paths.p_pid); };
-  // Waits (bounded) for P to exist; 0 if it never did.
-  // Waits (bounded) for P to exist; 0 if it never will (G died before
-  // forking it: G is reaped and nothing of the scenario is left).
-  auto await_p = [&] {
-    PollReaping(
-        &reaps, [&] { return p_pid() != 0 || (reaps.Has(g) && Descendants(getpid()).empty()); },
-        Millis(2000));
-    return p_pid();
-  };
-
-  pid_t stopped = 0;
-  std::string stopped_point;
-  bool delivered = false;
-  bool result_before_fault = false;  // P already knew its result when hit
-  auto deliver = [&] {
-    result_before_fault = Exists(paths.result);
-    std::vector<pid_t> victims;
-    int sig = s.signal;
-    switch (s.target) {
-      case Target::kNone:
-        return;
-      case Target::kGrandparent:
-        victims = {g};
-        break;
-      case Target::kParent:
-        victims = {await_p()};
-        break;
-      case Target::kIntermediate:
-        if (pid_t p = await_p()) victims = reap::ListChildren(p);
-        break;
-      case Target::kCommand:
-        if (stopped_point == "child_before_exec") {
-          victims = {stopped};
-        } else if (auto r = ReadReport(paths.report)) {
-          victims = {r->pid};
-        }
-        obs.command_targeted = true;
-        break;
-      case Target::kParentGroup:
-        kill(-g, sig);
-        delivered = true;
-        return;
-      case Target::kSessionHangup:
-        sig = SIGHUP;
-        for (pid_t pid : Descendants(getpid())) {
-          auto st = reap::ReadProcStat(pid);
-          if (st.ok() && st->session == g) victims.push_back(pid);
-        }
-        break;
-    }
-    for (pid_t v : victims) {
-      if (v <= 0) continue;
-      if (s.target == Target::kIntermediate) obs.other_pids.insert(v);
-      kill(v, sig);
-      delivered = true;
-    }
-  };
-
-  if (s.when == When::kDelay) {
-    std::this_thread::sleep_for(std::chrono::microseconds(s.delay_us));
-    deliver();
-  } else {
-    // Wait for the process that reaches the point to stop there.
-    const std::string want = s.when == When::kAfterReturn ? "after_return" : WhenName(s.when);
-    bool reached = PollReaping(
-        &reaps,
-        [&] {
-          std::string log = ReadAll(paths.faults);
-          if (!log.empty()) return true;
-          if (s.when != When::kAfterReturn && Exists(paths.result)) return true;  // passed without reaching
-          pid_t p = p_pid();
-          return p != 0 && !Running(p) && Exists(paths.p_pid);
-        },
-        Millis(10000));
-    std::istringstream log(ReadAll(paths.faults));
-    log >> stopped_point >> stopped;
-    if (!reached) harness.push_back("harness: nothing happened within 10 s");
-    if (stopped > 0) {
-      if (stopped_point != "child_before_exec") obs.other_pids.insert(stopped);
-      bool is_stopped = PollReaping(
-          &reaps,
-          [&] {
-            auto st = reap::ReadProcStat(stopped);
-            return !st.ok() || st->state == 'T' || st->state == 't';
-          },
-          Millis(5000));
-      if (!is_stopped) harness.push_back("harness: pid at fault point never stopped");
-      deliver();
-      kill(stopped, SIGCONT);
-    }
+// One scenario as H runs it, one method per phase (RunScenario lists them in
+// order). H forks G, G forks P, P detaches C (through I); H injects the
+// fault, collects what P and C report, releases G and P, watches C, then
+// cleans up and checks the invariants over its observations.
+class ScenarioRun {
+ public:
+  ScenarioRun(const Schedule& s, const ScenarioConfig& cfg) : s_(s), cfg_(cfg) {
+    obs_.adopter = getpid();
+    obs_.world_session = getsid(0);
+    obs_.expect_exec_failure = s.nonexistent;
+    obs_.command_should_live = s.probe == ProbeMode::kLinger || s.probe == ProbeMode::kIgnoreTerm;
+    obs_.command_should_exit_cleanly = !obs_.command_should_live;
   }
-  trace.Mark("fault");
-  // Whether the fault could explain an error P reports: it hit P, I, C or
-  // P's group/session before P had its result (checked before the kill: P
-  // writes its result microseconds after a killed intermediate releases it).
-  obs.fault_could_fail =
-      delivered && !result_before_fault && s.target != Target::kGrandparent && s.target != Target::kNone;
+
+  // Forks G (who forks P). False if it cannot.
+  bool StartTree() {
+    g_ = fork();
+    if (g_ < 0) return false;
+    if (g_ == 0) GrandparentMain(s_, cfg_, paths_);
+    obs_.caller_session = g_;
+    obs_.caller_pgid = g_;
+    obs_.other_pids.insert(g_);
+    return true;
+  }
+
+  // After a delay, or once a process stopped at the planned fault point.
+  void InjectFault() {
+    if (s_.when == When::kDelay) {
+      std::this_thread::sleep_for(std::chrono::microseconds(s_.delay_us));
+      Deliver();
+    } else {
+      AwaitFaultPoint();
+    }
+    trace_.Mark("fault");
+    // Whether the fault could explain an error P reports: it hit P, I, C or
+    // P's group/session before P had its result (checked before the kill: P
+    // writes its result microseconds after a killed intermediate releases it).
+    obs_.fault_could_fail = delivered_ && !result_before_fault_ && s_.target != Target::kGrandparent &&
+                            s_.target != Target::kNone;
+  }
 
   // P's result, or P's death.
-  pid_t p = await_p();
-  if (p != 0) obs.other_pids.insert(p);
-  PollReaping(
-      &reaps, [&] { return Exists(paths.result) || p == 0 || !Running(p); }, Millis(15000));
-  if (Exists(paths.result) && ReadAll(paths.result) != "unknown") {
-    obs.caller = ParseResult(ReadAll(paths.result));
-    if (!obs.caller) harness.push_back("harness: unreadable result: " + ReadAll(paths.result));
+  void CollectCallerResult() {
+    p_ = AwaitParent();
+    if (p_ != 0) obs_.other_pids.insert(p_);
+    PollReaping(
+        &reaps_, [&] { return Exists(paths_.result) || p_ == 0 || !Running(p_); }, deadline::kCallerResult);
+    if (Exists(paths_.result)) {
+      auto line = CallerLine::Parse(ReadAll(paths_.result));
+      if (!line) {
+        harness_.push_back("harness: unreadable result: " + ReadAll(paths_.result));
+      } else if (line->status != CallerLine::Status::kUnknown) {
+        obs_.caller = line->result;
+      }
+    }
+    trace_.Mark("result");
   }
-  trace.Mark("result");
-  obs.expect_exec_failure = s.nonexistent;
 
-  // C's report: wait for it when it must come; otherwise watch for a late one.
-  if (obs.caller && obs.caller->ok && !obs.command_targeted) {
+  // C's report: waited for when it must come; otherwise a late one is noted.
+  void CollectCommandReport() {
+    bool due = obs_.caller && obs_.caller->ok && !obs_.command_targeted;
     PollReaping(
-        &reaps, [&] { return ReadReport(paths.report).has_value(); }, Millis(5000));
-  } else {
-    PollReaping(
-        &reaps, [&] { return ReadReport(paths.report).has_value(); }, Millis(100));
+        &reaps_, [&] { return ReadReport(paths_.report).has_value(); },
+        due ? deadline::kReportDue : deadline::kReportLate);
+    obs_.command = ReadReport(paths_.report);
+    c_ = obs_.command ? obs_.command->pid : 0;
+    trace_.Mark("report");
   }
-  obs.command = ReadReport(paths.report);
-  trace.Mark("report");
-  pid_t c = obs.command ? obs.command->pid : 0;
 
-  // Let G and P finish; every fault has been delivered by now.
-  WriteAtomic(paths.release, "go");
-  for (pid_t x : Descendants(getpid())) kill(x, SIGCONT);
-  PollReaping(
-      &reaps, [&] { return reaps.Has(g); }, Millis(10000));
-  if (p != 0)
+  // Lets G and P finish; every fault has been delivered by now.
+  void ReleaseTree() {
+    WriteAtomic(paths_.release, "go");
+    for (pid_t x : Descendants(getpid())) kill(x, SIGCONT);
     PollReaping(
-        &reaps, [&] { return !Running(p); }, Millis(10000));
-
-  trace.Mark("release");
-  obs.command_should_live = s.probe == ProbeMode::kLinger || s.probe == ProbeMode::kIgnoreTerm;
-  obs.command_should_exit_cleanly = !obs.command_should_live;
-  if (c != 0) {
-    if (obs.command_should_live) {
-      obs.command_reparented = PollReaping(
-          &reaps,
-          [&] {
-            auto st = reap::ReadProcStat(c);
-            return reaps.Has(c) || (st.ok() && st->ppid == getpid());
-          },
-          Millis(3000));
-      // A window for a fault that hit C to take effect.
-      std::this_thread::sleep_for(Millis(5));
-      reaps.Collect();
-      obs.command_alive_at_end = !reaps.Has(c) && Running(c);
-    } else {
+        &reaps_, [&] { return reaps_.Has(g_); }, deadline::kTreeExits);
+    if (p_ != 0) {
       PollReaping(
-          &reaps, [&] { return reaps.Has(c); }, Millis(5000));
-      obs.command_reparented = reaps.Has(c);
+          &reaps_, [&] { return !Running(p_); }, deadline::kTreeExits);
     }
-    if (reaps.Has(c)) obs.command_status = reaps.status[c];
+    trace_.Mark("release");
   }
 
-  trace.Mark("command");
-  // Nothing but C may remain.
-  PollReaping(
-      &reaps,
-      [&] {
-        auto d = Descendants(getpid());
-        return std::all_of(d.begin(), d.end(), [&](pid_t x) { return x == c; });
-      },
-      Millis(3000));
-  for (pid_t x : Descendants(getpid())) {
-    if (x == c) continue;
-    auto st = reap::ReadProcStat(x);
-    if (st.ok() && st->state == 'Z' && st->ppid != getpid())
-      obs.zombies_at_end.push_back(x);
-    else
-      obs.leftovers.push_back(x);
-  }
-
-  trace.Mark("leftovers");
-  // Clean up everything, whatever happened.
-  auto end = Clock::now() + std::chrono::seconds(10);
-  for (;;) {
-    auto d = Descendants(getpid());
-    reaps.Collect();
-    if (d.empty() || Clock::now() > end) break;
-    for (pid_t x : d) {
-      kill(x, SIGCONT);
-      kill(x, SIGKILL);
+  // Whether C was adopted, and lives or exits as told.
+  void ObserveCommand() {
+    if (c_ != 0) {
+      if (obs_.command_should_live) {
+        obs_.command_reparented = PollReaping(
+            &reaps_,
+            [&] {
+              auto st = reap::ReadProcStat(c_);
+              return reaps_.Has(c_) || (st.ok() && st->ppid == getpid());
+            },
+            deadline::kAdopted);
+        std::this_thread::sleep_for(deadline::kFaultTakesEffect);
+        reaps_.Collect();
+        obs_.command_alive_at_end = !reaps_.Has(c_) && Running(c_);
+      } else {
+        PollReaping(
+            &reaps_, [&] { return reaps_.Has(c_); }, deadline::kCommandReaped);
+        obs_.command_reparented = reaps_.Has(c_);
+      }
+      if (reaps_.Has(c_)) obs_.command_status = reaps_.status[c_];
     }
-    std::this_thread::sleep_for(Millis(1));
+    trace_.Mark("command");
   }
-  reaps.Collect();
-  if (!Descendants(getpid()).empty()) harness.push_back("harness: could not clean up");
 
-  trace.Mark("cleanup");
-  if (trace.on) {
-    std::ostringstream os;
-    os << s;
-    fprintf(stderr, "TOTAL %lld ms %s\n",
-            static_cast<long long>(
-                std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - trace.start).count()),
-            os.str().c_str());
+  // Nothing but C may remain: anything else is a leftover or a zombie.
+  void ObserveLeftovers() {
+    PollReaping(
+        &reaps_,
+        [&] {
+          auto d = Descendants(getpid());
+          return std::all_of(d.begin(), d.end(), [&](pid_t x) { return x == c_; });
+        },
+        deadline::kOnlyCommandLeft);
+    for (pid_t x : Descendants(getpid())) {
+      if (x == c_) continue;
+      auto st = reap::ReadProcStat(x);
+      if (st.ok() && st->state == 'Z' && st->ppid != getpid()) {
+        obs_.zombies_at_end.push_back(x);
+      } else {
+        obs_.leftovers.push_back(x);
+      }
+    }
+    trace_.Mark("leftovers");
   }
-  std::vector<std::string> out = CheckInvariants(obs);
-  out.insert(out.end(), harness.begin(), harness.end());
-  for (const auto& f : {paths.report, paths.result, paths.faults, paths.release, paths.p_pid}) {
-    unlink(f.c_str());
+
+  // Kills and reaps everything of the scenario, whatever happened.
+  void CleanUp() {
+    if (!KillAllDescendants(&reaps_, deadline::kCleanUp)) harness_.push_back("harness: could not clean up");
+    trace_.Mark("cleanup");
+    if (trace_.on) {
+      std::ostringstream os;
+      os << s_;
+      fprintf(stderr, "TOTAL %lld ms %s\n",
+              static_cast<long long>(
+                  std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - trace_.start).count()),
+              os.str().c_str());
+    }
   }
-  rmdir(paths.dir.c_str());
-  return out;
+
+  // The violated invariants, then the harness's own problems.
+  std::vector<std::string> Verdict() const {
+    std::vector<std::string> out = CheckInvariants(obs_);
+    out.insert(out.end(), harness_.begin(), harness_.end());
+    return out;
+  }
+
+ private:
+  // P's pid once G has forked it; 0 if it never will (G died first: G is
+  // reaped and nothing of the scenario is left).
+  pid_t AwaitParent() {
+    PollReaping(
+        &reaps_,
+        [&] { return ReadPid(paths_.p_pid) != 0 || (reaps_.Has(g_) && Descendants(getpid()).empty()); },
+        deadline::kParentAppears);
+    return ReadPid(paths_.p_pid);
+  }
+
+  // Waits for the process that reaches the planned point to stop there,
+  // delivers the fault and lets it go on.
+  void AwaitFaultPoint() {
+    const std::string want = s_.when == When::kAfterReturn ? "after_return" : WhenName(s_.when);
+    bool reached = PollReaping(
+        &reaps_,
+        [&] {
+          if (!ReadAll(paths_.faults).empty()) return true;
+          if (s_.when != When::kAfterReturn && Exists(paths_.result)) return true;  // passed without reaching
+          pid_t p = ReadPid(paths_.p_pid);
+          return p != 0 && !Running(p) && Exists(paths_.p_pid);
+        },
+        deadline::kPointReached);
+    std::istringstream log(ReadAll(paths_.faults));
+    log >> stopped_point_ >> stopped_;
+    if (!reached) harness_.push_back("harness: nothing happened within 10 s");
+    if (stopped_ <= 0) return;
+    if (stopped_point_ != "child_before_exec") obs_.other_pids.insert(stopped_);
+    bool is_stopped = PollReaping(
+        &reaps_,
+        [&] {
+          auto st = reap::ReadProcStat(stopped_);
+          return !st.ok() || st->state == 'T' || st->state == 't';
+        },
+        deadline::kSeenStopped);
+    if (!is_stopped) harness_.push_back("harness: pid at fault point never stopped");
+    Deliver();
+    kill(stopped_, SIGCONT);
+  }
+
+  // The processes the schedule's target names, right now.
+  std::vector<pid_t> Victims() {
+    switch (s_.target) {
+      case Target::kNone:
+      case Target::kParentGroup:
+        return {};
+      case Target::kGrandparent:
+        return {g_};
+      case Target::kParent:
+        return {AwaitParent()};
+      case Target::kIntermediate:
+        if (pid_t p = AwaitParent()) return reap::ListChildren(p);
+        return {};
+      case Target::kCommand:
+        obs_.command_targeted = true;
+        if (stopped_point_ == "child_before_exec") return {stopped_};
+        if (auto r = ReadReport(paths_.report)) return {r->pid};
+        return {};
+      case Target::kSessionHangup: {
+        std::vector<pid_t> in_session;
+        for (pid_t pid : Descendants(getpid())) {
+          auto st = reap::ReadProcStat(pid);
+          if (st.ok() && st->session == g_) in_session.push_back(pid);
+        }
+        return in_session;
+      }
+    }
+    return {};
+  }
+
+  // Sends the schedule's signal to its target.
+  void Deliver() {
+    result_before_fault_ = Exists(paths_.result);
+    if (s_.target == Target::kParentGroup) {
+      kill(-g_, s_.signal);
+      delivered_ = true;
+      return;
+    }
+    int sig = s_.target == Target::kSessionHangup ? SIGHUP : s_.signal;
+    for (pid_t v : Victims()) {
+      if (v <= 0) continue;
+      if (s_.target == Target::kIntermediate) obs_.other_pids.insert(v);
+      kill(v, sig);
+      delivered_ = true;
+    }
+  }
+
+  const Schedule& s_;
+  const ScenarioConfig& cfg_;
+  Paths paths_;
+  Reaps reaps_;
+  Observation obs_;
+  std::vector<std::string> harness_;  // problems of the harness itself
+  Trace trace_;
+  pid_t g_ = 0, p_ = 0, c_ = 0;  // G, P and C (0: not known)
+  pid_t stopped_ = 0;            // the process stopped at the fault point
+  std::string stopped_point_;
+  bool delivered_ = false;
+  bool result_before_fault_ = false;  // P already knew its result when hit
+};
+
+}  // namespace
+
+std::vector<std::string> RunScenario(const Schedule& s, const ScenarioConfig& cfg) {
+  ScenarioRun run(s, cfg);
+  if (!run.StartTree()) return {"harness: fork failed"};
+  run.InjectFault();
+  run.CollectCallerResult();
+  run.CollectCommandReport();
+  run.ReleaseTree();
+  run.ObserveCommand();
+  run.ObserveLeftovers();
+  run.CleanUp();
+  return run.Verdict();
 }
 
 std::vector<std::string> RunLongRunningParent(const std::vector<int>& lifetimes_ms,
                                               const ScenarioConfig& cfg) {
-  Paths paths = MakePaths();
+  Paths paths;
   Reaps reaps;
   pid_t p = fork();
   if (p < 0) return {"harness: fork failed"};
@@ -542,15 +653,15 @@ std::vector<std::string> RunLongRunningParent(const std::vector<int>& lifetimes_
     int zombie_moments = 0, failures = 0;
     for (int ms : lifetimes_ms) {
       std::vector<std::string> args = {"--linger-ms", std::to_string(ms)};
-      std::string line = cfg.via == Via::kLibrary ? DetachViaLibrary(cfg.probe, args)
-                                                  : DetachViaCli(cfg, cfg.probe, args, "");
-      auto r = ParseResult(line);
-      if (!r || !r->ok) {
+      CallerLine line = cfg.via == Via::kLibrary ? DetachViaLibrary(cfg.probe, args)
+                                                 : DetachViaCli(cfg, cfg.probe, args, "");
+      const CallerResult& r = line.result;
+      if (line.status != CallerLine::Status::kOk) {
         ++failures;
         continue;
       }
-      if (r->children_after != 0 || r->zombies_after != 0) ++zombie_moments;
-      out << r->pid << " ";
+      if (r.children_after != 0 || r.zombies_after != 0) ++zombie_moments;
+      out << r.pid << " ";
     }
     WriteAtomic(paths.result,
                 std::to_string(failures) + " " + std::to_string(zombie_moments) + " " + out.str());
@@ -559,7 +670,7 @@ std::vector<std::string> RunLongRunningParent(const std::vector<int>& lifetimes_
   }
   std::vector<std::string> v;
   PollReaping(
-      &reaps, [&] { return Exists(paths.result) || reaps.Has(p); }, Millis(30000));
+      &reaps, [&] { return Exists(paths.result) || reaps.Has(p); }, deadline::kLongRunResults);
   std::istringstream in(ReadAll(paths.result));
   int failures = -1, zombie_moments = -1;
   in >> failures >> zombie_moments;
@@ -578,7 +689,7 @@ std::vector<std::string> RunLongRunningParent(const std::vector<int>& lifetimes_
   bool all = PollReaping(
       &reaps,
       [&] { return std::all_of(commands.begin(), commands.end(), [&](pid_t x) { return reaps.Has(x); }); },
-      Millis(10000));
+      deadline::kAllCommandsReaped);
   if (!all) v.push_back("1. no zombies: the adopter did not reap every command within 10 s");
   for (pid_t x : commands) {
     if (reaps.Has(x) && !(WIFEXITED(reaps.status[x]) && WEXITSTATUS(reaps.status[x]) == 0)) {
@@ -587,15 +698,8 @@ std::vector<std::string> RunLongRunningParent(const std::vector<int>& lifetimes_
   }
   WriteAtomic(paths.release, "go");
   PollReaping(
-      &reaps, [&] { return reaps.Has(p); }, Millis(10000));
-  for (auto d = Descendants(getpid()); !d.empty(); d = Descendants(getpid())) {
-    for (pid_t x : d) kill(x, SIGKILL);
-    PollReaping(
-        &reaps, [&] { return Descendants(getpid()).empty(); }, Millis(2000));
-    break;
-  }
-  for (const auto& f : {paths.report, paths.result, paths.release}) unlink(f.c_str());
-  rmdir(paths.dir.c_str());
+      &reaps, [&] { return reaps.Has(p); }, deadline::kTreeExits);
+  KillAllDescendants(&reaps, deadline::kLastKill);
   return v;
 }
 

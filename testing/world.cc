@@ -88,6 +88,22 @@ void World::KillAll() {
   std::fprintf(stderr, "World: children still present after 10 s\n");
 }
 
+bool KillAllDescendants(Reaps* reaps, Millis deadline, const std::function<bool(pid_t)>& spare) {
+  auto end = std::chrono::steady_clock::now() + deadline;
+  for (;;) {
+    reaps->Collect();
+    std::vector<pid_t> left = Descendants(getpid());
+    if (left.empty()) return true;
+    if (std::chrono::steady_clock::now() > end) return false;
+    for (pid_t pid : left) {
+      if (spare && spare(pid)) continue;
+      kill(pid, SIGCONT);
+      kill(pid, SIGKILL);
+    }
+    std::this_thread::sleep_for(Millis(1));
+  }
+}
+
 RunResult Run(const std::vector<std::string>& argv, Millis deadline,
               const std::vector<std::string>& env_extra) {
   RunResult r;
@@ -220,23 +236,12 @@ bool Running(pid_t pid) {
 bool Exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
 
 std::string ReadAll(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
+  auto text = reap::ReadSmallFile(path);
+  return text.ok() ? text.value() : "";
 }
 
 void Reaps::Collect() {
-  for (;;) {
-    int st = 0;
-    pid_t pid = waitpid(-1, &st, WNOHANG | __WALL);
-    if (pid > 0) {
-      status[pid] = st;
-      continue;
-    }
-    if (pid < 0 && errno == EINTR) continue;
-    return;
-  }
+  for (const reap::Reaped& r : reap::ReapExited()) status[r.pid] = r.status;
 }
 
 bool PollReaping(Reaps* reaps, const std::function<bool()>& pred, Millis deadline) {

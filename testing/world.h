@@ -87,6 +87,12 @@ std::vector<std::string> RunInPidNamespace(const std::function<std::vector<std::
 // PollUntil that reaps (into REAPS) while it waits.
 bool PollReaping(Reaps* reaps, const std::function<bool()>& pred, Millis deadline);
 
+// The end of every test tree: SIGKILLs (after SIGCONT, for stopped ones)
+// every descendant of this process but those SPARE says to leave for now,
+// and reaps them into REAPS, until none is left or DEADLINE passes. True
+// when none is left.
+bool KillAllDescendants(Reaps* reaps, Millis deadline, const std::function<bool(pid_t)>& spare = nullptr);
+
 }  // namespace reap_testing
 
 #endif  // REAP_TESTING_WORLD_H_

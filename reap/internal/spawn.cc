@@ -194,9 +194,9 @@ REAP_CHILD_SIDE inline pid_t Clone(int (*fn)(void*), char* stack_top, unsigned l
 }
 }  // namespace sys
 
-[[noreturn]] REAP_CHILD_SIDE void Fail(Shared* sh, Stage stage, int err) {
-  sh->failed_errno = err;
-  sh->failed_stage = static_cast<int>(stage);
+[[noreturn]] REAP_CHILD_SIDE void FailAndExit(Shared* shared, Stage stage, int err) {
+  shared->failed_errno = err;
+  shared->failed_stage = static_cast<int>(stage);
   sys::Exit(127);
 }
 
@@ -208,7 +208,7 @@ REAP_CHILD_SIDE std::uint64_t BootNs() {
 }
 
 // Reads the command process's own identity. Best effort: /proc may be absent.
-REAP_CHILD_SIDE void ReadOwnStat(Shared* sh) {
+REAP_CHILD_SIDE void ReadOwnStat(Shared* shared) {
   int fd = sys::Open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
   if (fd < 0) return;
   char buf[1024];
@@ -225,21 +225,21 @@ REAP_CHILD_SIDE void ReadOwnStat(Shared* sh) {
   // this process under another number: its start time could not be checked
   // against /proc/PID later, so it stays 0 ("not known").
   if (ParseRawProcStat(buf, len, &st) && st.pid == static_cast<pid_t>(syscall(SYS_getpid))) {
-    sh->start_time = st.start_time;
+    shared->start_time = st.start_time;
   }
 }
 
 // The command's start time (see "PID reuse" above). BOOT_NS_NOW was read
 // first thing in the command's process.
-REAP_CHILD_SIDE void FindStartTime(Shared* sh, const SpawnArgs& a, std::uint64_t boot_ns_now) {
-  if (!a.proc_is_ours) return;  // 0: not known
-  const std::uint64_t before = sh->boot_ns_before_clone;
-  if (a.ns_per_tick != 0 && before != 0 && boot_ns_now != 0 &&
-      before / a.ns_per_tick == boot_ns_now / a.ns_per_tick) {
-    sh->start_time = boot_ns_now / a.ns_per_tick;
+REAP_CHILD_SIDE void FindStartTime(Shared* shared, const SpawnArgs& args, std::uint64_t boot_ns_now) {
+  if (!args.proc_is_ours) return;  // 0: not known
+  const std::uint64_t before = shared->boot_ns_before_clone;
+  if (args.ns_per_tick != 0 && before != 0 && boot_ns_now != 0 &&
+      before / args.ns_per_tick == boot_ns_now / args.ns_per_tick) {
+    shared->start_time = boot_ns_now / args.ns_per_tick;
     return;
   }
-  ReadOwnStat(sh);
+  ReadOwnStat(shared);
 }
 
 // The kernel's struct sigaction for rt_sigaction (not glibc's): handler,
@@ -261,11 +261,11 @@ REAP_CHILD_SIDE void ResetSignals() {
   }
 }
 
-REAP_CHILD_SIDE void SetupStdio(const SpawnArgs& a, Shared* sh) {
+REAP_CHILD_SIDE void SetupStdio(const SpawnArgs& args, Shared* shared) {
   for (int target = 0; target < 3; ++target) {
-    const SpawnStdio& s = a.stdio[target];
+    const SpawnStdio& s = args.stdio[target];
     Stage stage = static_cast<Stage>(static_cast<int>(Stage::kStdin) + target);
-    sh->progress = static_cast<int>(stage);
+    shared->progress = static_cast<int>(stage);
     if (s.mode == SpawnStdio::kInherit) {
       // Keep the caller's fd even if it is close-on-exec there.
       int flags = sys::Fcntl(target, F_GETFD);
@@ -273,7 +273,7 @@ REAP_CHILD_SIDE void SetupStdio(const SpawnArgs& a, Shared* sh) {
       continue;
     }
     if (s.mode == SpawnStdio::kSameAsStdout) {
-      if (sys::Dup2(1, target) < 0) Fail(sh, stage, errno);
+      if (sys::Dup2(1, target) < 0) FailAndExit(shared, stage, errno);
       continue;
     }
     // /dev/null can be opened straight into its slot (the lowest free
@@ -282,9 +282,9 @@ REAP_CHILD_SIDE void SetupStdio(const SpawnArgs& a, Shared* sh) {
     // (/dev/stderr).
     if (s.mode == SpawnStdio::kNull) sys::Close(target);
     int fd = sys::Open(s.path, s.flags, 0666);
-    if (fd < 0) Fail(sh, stage, errno);
+    if (fd < 0) FailAndExit(shared, stage, errno);
     if (fd != target) {
-      if (sys::Dup2(fd, target) < 0) Fail(sh, stage, errno);
+      if (sys::Dup2(fd, target) < 0) FailAndExit(shared, stage, errno);
       sys::Close(fd);
     }
   }
@@ -336,10 +336,10 @@ REAP_CHILD_SIDE void CloseRange(unsigned lo, unsigned hi) {
   for (unsigned fd = lo; fd <= hi && fd < limit; ++fd) sys::Close(static_cast<int>(fd));
 }
 
-REAP_CHILD_SIDE void CloseFdsExcept(const SpawnArgs& a) {
+REAP_CHILD_SIDE void CloseFdsExcept(const SpawnArgs& args) {
   unsigned lo = 3;
-  for (std::size_t i = 0; i < a.keep_count; ++i) {
-    unsigned keep = static_cast<unsigned>(a.keep_fds[i]);
+  for (std::size_t i = 0; i < args.keep_count; ++i) {
+    unsigned keep = static_cast<unsigned>(args.keep_fds[i]);
     if (keep > lo) CloseRange(lo, keep - 1);
     lo = keep + 1;
   }
@@ -349,52 +349,53 @@ REAP_CHILD_SIDE void CloseFdsExcept(const SpawnArgs& a) {
 // The command's process: from the second clone to execve.
 REAP_CHILD_SIDE int CommandMain(void* p) {
   const std::uint64_t boot_ns_at_start = BootNs();
-  auto* sh = static_cast<Shared*>(p);
-  const SpawnArgs& a = *sh->args;
+  auto* shared = static_cast<Shared*>(p);
+  const SpawnArgs& args = *shared->args;
 
-  sh->progress = static_cast<int>(Stage::kSetsid);
-  if (!DefectActive(Defect::kSkipSetsid) && syscall(SYS_setsid) < 0) Fail(sh, Stage::kSetsid, errno);
+  shared->progress = static_cast<int>(Stage::kSetsid);
+  if (!DefectActive(Defect::kSkipSetsid) && syscall(SYS_setsid) < 0)
+    FailAndExit(shared, Stage::kSetsid, errno);
   // From the system calls, not /proc: right in any PID namespace.
-  sh->pgid = static_cast<pid_t>(syscall(SYS_getpgid, 0));
-  sh->sid = static_cast<pid_t>(syscall(SYS_getsid, 0));
-  FindStartTime(sh, a, boot_ns_at_start);
+  shared->pgid = static_cast<pid_t>(syscall(SYS_getpgid, 0));
+  shared->sid = static_cast<pid_t>(syscall(SYS_getsid, 0));
+  FindStartTime(shared, args, boot_ns_at_start);
 
-  sh->progress = static_cast<int>(Stage::kSignals);
+  shared->progress = static_cast<int>(Stage::kSignals);
   ResetSignals();
-  if (a.umask >= 0) syscall(SYS_umask, a.umask);
+  if (args.umask >= 0) syscall(SYS_umask, args.umask);
 
-  sh->progress = static_cast<int>(Stage::kKeepFd);
-  for (std::size_t i = 0; i < a.keep_count; ++i) {
-    int fd = a.keep_fds[i];
+  shared->progress = static_cast<int>(Stage::kKeepFd);
+  for (std::size_t i = 0; i < args.keep_count; ++i) {
+    int fd = args.keep_fds[i];
     int flags = sys::Fcntl(fd, F_GETFD);
     if (flags < 0) {
-      sh->failed_fd = fd;
-      Fail(sh, Stage::kKeepFd, errno);
+      shared->failed_fd = fd;
+      FailAndExit(shared, Stage::kKeepFd, errno);
     }
     if ((flags & FD_CLOEXEC) && sys::Fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) < 0) {
-      sh->failed_fd = fd;
-      Fail(sh, Stage::kKeepFd, errno);
+      shared->failed_fd = fd;
+      FailAndExit(shared, Stage::kKeepFd, errno);
     }
   }
 
   // Close before opening the stdio files: a caller at its fd limit can
   // still detach (the opens reuse the numbers just freed).
-  sh->progress = static_cast<int>(Stage::kCloseFds);
-  if (!DefectActive(Defect::kLeakFd)) CloseFdsExcept(a);
+  shared->progress = static_cast<int>(Stage::kCloseFds);
+  if (!DefectActive(Defect::kLeakFd)) CloseFdsExcept(args);
 
-  SetupStdio(a, sh);
+  SetupStdio(args, shared);
 
-  if (a.has_user) {
+  if (args.has_user) {
     // Groups first, uid last (once the uid is dropped, the rest is denied).
-    sh->progress = static_cast<int>(Stage::kUser);
-    if (syscall(SYS_setgroups, a.group_count, a.groups) < 0) Fail(sh, Stage::kUser, errno);
-    if (syscall(SYS_setresgid, a.gid, a.gid, a.gid) < 0) Fail(sh, Stage::kUser, errno);
-    if (syscall(SYS_setresuid, a.uid, a.uid, a.uid) < 0) Fail(sh, Stage::kUser, errno);
+    shared->progress = static_cast<int>(Stage::kUser);
+    if (syscall(SYS_setgroups, args.group_count, args.groups) < 0) FailAndExit(shared, Stage::kUser, errno);
+    if (syscall(SYS_setresgid, args.gid, args.gid, args.gid) < 0) FailAndExit(shared, Stage::kUser, errno);
+    if (syscall(SYS_setresuid, args.uid, args.uid, args.uid) < 0) FailAndExit(shared, Stage::kUser, errno);
   }
 
-  if (a.cwd != nullptr) {
-    sh->progress = static_cast<int>(Stage::kChdir);
-    if (syscall(SYS_chdir, a.cwd) < 0) Fail(sh, Stage::kChdir, errno);
+  if (args.cwd != nullptr) {
+    shared->progress = static_cast<int>(Stage::kChdir);
+    if (syscall(SYS_chdir, args.cwd) < 0) FailAndExit(shared, Stage::kChdir, errno);
   }
 
   REAP_FAULT_POINT(kChildBeforeExec);
@@ -403,24 +404,24 @@ REAP_CHILD_SIDE int CommandMain(void* p) {
   // Signals that arrived while blocked are delivered here. Record kExec only
   // afterwards, so a process they kill is reported lost, not started.
   RawSigprocmask(SIG_SETMASK, empty, nullptr);
-  __atomic_store_n(&sh->progress, static_cast<int>(Stage::kExec), __ATOMIC_RELEASE);
-  syscall(SYS_execve, a.path, a.argv, a.envp);
+  __atomic_store_n(&shared->progress, static_cast<int>(Stage::kExec), __ATOMIC_RELEASE);
+  syscall(SYS_execve, args.path, args.argv, args.envp);
   int err = errno;
   BlockAllSignals(nullptr);
-  Fail(sh, Stage::kExec, err);
+  FailAndExit(shared, Stage::kExec, err);
 }
 
 // The intermediate: creates the command's process, waits (CLONE_VFORK) until
 // it execs or exits, reaps it if it never reached a successful exec.
 REAP_CHILD_SIDE int IntermediateMain(void* p) {
-  auto* sh = static_cast<Shared*>(p);
+  auto* shared = static_cast<Shared*>(p);
   REAP_FAULT_POINT(kIntermediateBeforeClone);
   int flags = CLONE_VM | CLONE_VFORK | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD;
-  sh->boot_ns_before_clone = BootNs();
-  pid_t pid = sys::Clone(CommandMain, sh->command_stack_top, static_cast<unsigned long>(flags), sh,
-                         &sh->command_pid, &sh->command_mm_alive);
-  if (pid < 0) Fail(sh, Stage::kFork, errno);
-  if (sh->failed_stage != 0 || sh->progress != static_cast<int>(Stage::kExec)) {
+  shared->boot_ns_before_clone = BootNs();
+  pid_t pid = sys::Clone(CommandMain, shared->command_stack_top, static_cast<unsigned long>(flags), shared,
+                         &shared->command_pid, &shared->command_mm_alive);
+  if (pid < 0) FailAndExit(shared, Stage::kFork, errno);
+  if (shared->failed_stage != 0 || shared->progress != static_cast<int>(Stage::kExec)) {
     while (syscall(SYS_wait4, pid, nullptr, __WALL, nullptr) < 0 && errno == EINTR) {
     }
   }
@@ -434,28 +435,28 @@ void WaitUntilReleased(int* word) {
   }
 }
 
-Error ChildError(const Shared& sh, const SpawnArgs& a) {
-  Stage stage = static_cast<Stage>(sh.failed_stage);
-  Error e{stage, sh.failed_errno, {}};
+Error ChildError(const Shared& shared, const SpawnArgs& args) {
+  Stage stage = static_cast<Stage>(shared.failed_stage);
+  Error e{stage, shared.failed_errno, {}};
   switch (stage) {
     case Stage::kStdin:
     case Stage::kStdout:
     case Stage::kStderr: {
-      const SpawnStdio& s = a.stdio[static_cast<int>(stage) - static_cast<int>(Stage::kStdin)];
+      const SpawnStdio& s = args.stdio[static_cast<int>(stage) - static_cast<int>(Stage::kStdin)];
       e.what = s.path != nullptr ? s.path : "";
       break;
     }
     case Stage::kUser:
-      e.what = "uid " + std::to_string(a.uid) + " gid " + std::to_string(a.gid);
+      e.what = "uid " + std::to_string(args.uid) + " gid " + std::to_string(args.gid);
       break;
     case Stage::kChdir:
-      e.what = a.cwd != nullptr ? a.cwd : "";
+      e.what = args.cwd != nullptr ? args.cwd : "";
       break;
     case Stage::kKeepFd:
-      e.what = "fd " + std::to_string(sh.failed_fd);
+      e.what = "fd " + std::to_string(shared.failed_fd);
       break;
     case Stage::kExec:
-      e.what = a.argv[0] != nullptr ? a.argv[0] : a.path;
+      e.what = args.argv[0] != nullptr ? args.argv[0] : args.path;
       break;
     default:
       break;
@@ -466,18 +467,19 @@ Error ChildError(const Shared& sh, const SpawnArgs& a) {
 // The result once the command's process has released our memory (it execed
 // or died). `intermediate` is reported instead of the command's PID only
 // under the report_intermediate_pid defect (fault.h).
-Result<Identity> Outcome(const Shared& sh, const SpawnArgs& args, pid_t cpid, pid_t intermediate) {
-  if (sh.failed_stage != 0) return ChildError(sh, args);
-  if (sh.progress != static_cast<int>(Stage::kExec)) {
-    return Error{Stage::kLost, ESRCH,
-                 std::string("command process died during ") + StageName(static_cast<Stage>(sh.progress))};
+Result<Identity> Outcome(const Shared& shared, const SpawnArgs& args, pid_t cpid, pid_t intermediate) {
+  if (shared.failed_stage != 0) return ChildError(shared, args);
+  if (shared.progress != static_cast<int>(Stage::kExec)) {
+    return Error{
+        Stage::kLost, ESRCH,
+        std::string("command process died during ") + StageName(static_cast<Stage>(shared.progress))};
   }
   REAP_FAULT_POINT(kAfterExecBeforeReport);
   Identity id;
   id.pid = DefectActive(Defect::kReportIntermediatePid) ? intermediate : cpid;
-  id.start_time = sh.start_time;
-  id.pgid = sh.pgid;
-  id.sid = sh.sid;
+  id.start_time = shared.start_time;
+  id.pgid = shared.pgid;
+  id.sid = shared.sid;
   return id;
 }
 
@@ -485,21 +487,21 @@ Result<Identity> Outcome(const Shared& sh, const SpawnArgs& args, pid_t cpid, pi
 // running on STACK_TOP (see SpawnDirectOnFrame). A command that never
 // reached a successful exec is reaped here.
 Result<Identity> SpawnDirect(const SpawnArgs& args, char* stack_top) {
-  Shared sh{};
-  sh.args = &args;
-  sh.command_mm_alive = 1;
+  Shared shared{};
+  shared.args = &args;
+  shared.command_mm_alive = 1;
   KernelSigset old;
   if (BlockAllSignals(&old) != 0) return Error{Stage::kSetup, errno, "sigprocmask"};
   REAP_FAULT_POINT(kBeforeFirstClone);
   int flags = CLONE_VM | CLONE_VFORK | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD;
-  sh.boot_ns_before_clone = BootNs();
-  pid_t cpid = sys::Clone(CommandMain, stack_top, static_cast<unsigned long>(flags), &sh, &sh.command_pid,
-                          &sh.command_mm_alive);
+  shared.boot_ns_before_clone = BootNs();
+  pid_t cpid = sys::Clone(CommandMain, stack_top, static_cast<unsigned long>(flags), &shared,
+                          &shared.command_pid, &shared.command_mm_alive);
   int clone_errno = errno;
   RawSigprocmask(SIG_SETMASK, old, nullptr);
   if (cpid < 0) return Error{Stage::kFork, clone_errno, "clone"};
-  WaitUntilReleased(&sh.command_mm_alive);
-  Result<Identity> result = Outcome(sh, args, cpid, getpid());
+  WaitUntilReleased(&shared.command_mm_alive);
+  Result<Identity> result = Outcome(shared, args, cpid, getpid());
   if (!result.ok()) {
     while (waitpid(cpid, nullptr, __WALL) < 0 && errno == EINTR) {
     }
@@ -550,12 +552,12 @@ Result<Identity> SpawnChain(const SpawnArgs& args) {
   auto mapping = t_chain_stacks.Get();
   if (!mapping.ok()) return mapping.error();
   char* base = mapping.value();
-  char* stack_a = base + 2 * kPage;
-  char* stack_b = stack_a + kStackSize + kPage;
-  auto* sh = new (base) Shared{};
-  sh->args = &args;
-  sh->command_stack_top = stack_b + kStackSize;
-  sh->command_mm_alive = 1;
+  char* intermediate_stack = base + 2 * kPage;
+  char* command_stack = intermediate_stack + kStackSize + kPage;
+  auto* shared = new (base) Shared{};
+  shared->args = &args;
+  shared->command_stack_top = command_stack + kStackSize;
+  shared->command_mm_alive = 1;
 
   KernelSigset old;
   if (BlockAllSignals(&old) != 0) return Error{Stage::kSetup, errno, "sigprocmask"};
@@ -564,8 +566,8 @@ Result<Identity> SpawnChain(const SpawnArgs& args) {
   // our descriptor table and filesystem context (it opens and changes
   // nothing), so the only copy of the table is the command's, and the
   // intermediate's exit has none to tear down.
-  pid_t ipid = sys::Clone(IntermediateMain, stack_a + kStackSize,
-                          CLONE_VM | CLONE_VFORK | CLONE_FILES | CLONE_FS, sh, nullptr, nullptr);
+  pid_t ipid = sys::Clone(IntermediateMain, intermediate_stack + kStackSize,
+                          CLONE_VM | CLONE_VFORK | CLONE_FILES | CLONE_FS, shared, nullptr, nullptr);
   int clone_errno = errno;
   RawSigprocmask(SIG_SETMASK, old, nullptr);
   if (ipid < 0) return Error{Stage::kIntermediate, clone_errno, "clone"};
@@ -575,13 +577,13 @@ Result<Identity> SpawnChain(const SpawnArgs& args) {
     while (waitpid(ipid, &status, __WALL) < 0 && errno == EINTR) {
     }
   }
-  const pid_t cpid = __atomic_load_n(&sh->command_pid, __ATOMIC_ACQUIRE);
+  const pid_t cpid = __atomic_load_n(&shared->command_pid, __ATOMIC_ACQUIRE);
   auto result = [&]() -> Result<Identity> {
     if (cpid != 0) {
-      WaitUntilReleased(&sh->command_mm_alive);
-      return Outcome(*sh, args, cpid, ipid);
+      WaitUntilReleased(&shared->command_mm_alive);
+      return Outcome(*shared, args, cpid, ipid);
     }
-    if (sh->failed_stage != 0) return ChildError(*sh, args);
+    if (shared->failed_stage != 0) return ChildError(*shared, args);
     std::string what = "intermediate process died";
     if (WIFSIGNALED(status)) what += " (signal " + std::to_string(WTERMSIG(status)) + ")";
     return Error{Stage::kIntermediate, ESRCH, what};

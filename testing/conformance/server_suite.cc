@@ -217,15 +217,7 @@ class Server {
     if (pid_ > 0)
       reap_testing::PollReaping(
           &reaps_, [&] { return !Running(pid_); }, Millis(1000));
-    auto end = Clock::now() + kStopDeadline;
-    for (;;) {
-      reaps_.Collect();
-      auto left = Descendants(getpid());
-      if (left.empty() || Clock::now() > end) break;
-      for (pid_t x : left) kill(x, SIGKILL);
-      reap_testing::PollReaping(
-          &reaps_, [] { return false; }, Millis(5));
-    }
+    reap_testing::KillAllDescendants(&reaps_, kStopDeadline);
     if (from_ >= 0) close(from_);
     from_ = -1;
     pid_ = 0;
@@ -305,7 +297,7 @@ class ServerSuite {
   }
 
   // The one-line reason when R shows no command.
-  std::optional<std::string> NoCommand(const Request& r) {
+  std::optional<std::string> WhyNoCommand(const Request& r) {
     if (auto b = Broken(); b && r.reply.empty()) return *b;
     if (r.report) return std::nullopt;
     if (!r.ok) return "the server replied '" + r.reply.substr(0, 80) + "' and no command ran";
@@ -338,7 +330,7 @@ class ServerSuite {
                                         "`echo x`",  "line1\nline2", "*",          "$HOME",      ""};
     Request r = server_.Issue(Program::kProbe, 20000, payload);
     if (r.ok) server_.AwaitReport(&r);
-    if (auto f = NoCommand(r)) return Fail(*f);
+    if (auto f = WhyNoCommand(r)) return Fail(*f);
     std::vector<std::string> argv;
     reap_testing::PollUntil(
         [&] {
@@ -358,7 +350,7 @@ class ServerSuite {
 
   Outcome NewSession() {
     const Request& r = Base();
-    if (auto f = NoCommand(r)) return Fail(*f);
+    if (auto f = WhyNoCommand(r)) return Fail(*f);
     pid_t server = server_.pid();
     if (r.report->sid == server) return Fail("the command stays in the server's session");
     if (r.report->pgid == server) return Fail("the command stays in the server's process group");
@@ -372,7 +364,7 @@ class ServerSuite {
     for (int i = 0; i < kLongCommands; ++i) {
       Request r = server_.Issue(Program::kProbe, 20000);
       if (r.ok) server_.AwaitReport(&r);
-      if (auto f = NoCommand(r)) return Fail(*f);
+      if (auto f = WhyNoCommand(r)) return Fail(*f);
       longs.push_back(std::move(r));
     }
     server_.Idle(kAdoptionGrace);
@@ -397,12 +389,12 @@ class ServerSuite {
     std::vector<Request> shorts;
     for (int i = 0; i < kShortCommands; ++i) {
       Request r = server_.Issue(Program::kProbe, delay(rng_));
-      if (!r.ok) return Fail("short command " + std::to_string(i + 1) + ": " + *NoCommand(r));
+      if (!r.ok) return Fail("short command " + std::to_string(i + 1) + ": " + *WhyNoCommand(r));
       shorts.push_back(std::move(r));
     }
     for (Request& r : shorts) {
       server_.AwaitReport(&r);
-      if (auto f = NoCommand(r)) return Fail(*f);
+      if (auto f = WhyNoCommand(r)) return Fail(*f);
     }
     server_.Idle(Millis(50) + kZombieGrace);
     int zombies = 0;
@@ -422,7 +414,7 @@ class ServerSuite {
   Outcome SurvivesGroupKill() {
     if (auto b = Broken()) return Fail(*b);
     const Request& base = Base();
-    if (auto f = NoCommand(base)) return Fail(*f);
+    if (auto f = WhyNoCommand(base)) return Fail(*f);
     std::vector<pid_t> commands = {base.report->pid};
     for (const Request& r : long_) commands.push_back(r.report->pid);
     kill(-server_.pid(), SIGKILL);  // a crash of the server's whole group
@@ -439,7 +431,7 @@ class ServerSuite {
 
   Outcome CleanSignals() {
     const Request& r = Base();
-    if (auto f = NoCommand(r)) return Fail(*f);
+    if (auto f = WhyNoCommand(r)) return Fail(*f);
     std::string what;
     if (r.report->sigign) what = DescribeSignalMask(r.report->sigign) + " ignored";
     if (r.report->sigblk)
@@ -450,7 +442,7 @@ class ServerSuite {
 
   Outcome NoLeakedFds() {
     const Request& r = Base();
-    if (auto f = NoCommand(r)) return Fail(*f);
+    if (auto f = WhyNoCommand(r)) return Fail(*f);
     const auto& extras = CallerExtraFds();
     std::vector<int> from_caller, other;
     for (int fd : r.report->fds) {
@@ -470,7 +462,7 @@ class ServerSuite {
 
   Outcome StdioDetached() {
     const Request& r = Base();
-    if (auto f = NoCommand(r)) return Fail(*f);
+    if (auto f = WhyNoCommand(r)) return Fail(*f);
     for (int fd = 0; fd < 3; ++fd) {
       std::string target = FdTarget(r.report->pid, fd);
       if (std::count(server_.pipes().begin(), server_.pipes().end(), target)) {
@@ -487,7 +479,7 @@ class ServerSuite {
   Outcome PidAccurate() {
     if (d_.pid == PidSource::kAdopted) return {Status::kSkip, "the server replies no PID"};
     const Request& r = Base();
-    if (auto f = NoCommand(r)) return Fail(*f);
+    if (auto f = WhyNoCommand(r)) return Fail(*f);
     if (*r.pid != r.report->pid) {
       return Fail("replied pid " + std::to_string(*r.pid) + " but the command is pid " +
                   std::to_string(r.report->pid));

@@ -399,26 +399,26 @@ class TrialRun {
     close(open(report_.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
     CommandSpec c;
     c.abs_program = internal::ProgramPath(spec_.program, dir_, o_);
-    if (c.abs_program.empty()) return Fail("cannot write " + dir_ + "/not-a-program");
+    if (c.abs_program.empty()) return HarnessError("cannot write " + dir_ + "/not-a-program");
     c.program = c.abs_program;
     c.args = internal::ProbeArgs(o_, report_, spec_.linger_ms, spec_.payload);
     c.pidfile = pidfile_ = dir_ + "/detacher.pid";
     auto argv = Expand(d_, c, o_.defines);
-    if (!argv.ok()) return Fail(argv.error().Message());
+    if (!argv.ok()) return HarnessError(argv.error().Message());
     argv_ = argv.value();
     return true;
   }
 
   bool StartCaller() {
     void* page = mmap(nullptr, sizeof(SharedPage), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (page == MAP_FAILED) return Fail(std::string("mmap: ") + strerror(errno));
+    if (page == MAP_FAILED) return HarnessError(std::string("mmap: ") + strerror(errno));
     shared_ = new (page) SharedPage{};
     int out[2], err[2];
-    if (pipe2(out, O_CLOEXEC) != 0) return Fail(std::string("pipe: ") + strerror(errno));
+    if (pipe2(out, O_CLOEXEC) != 0) return HarnessError(std::string("pipe: ") + strerror(errno));
     if (pipe2(err, O_CLOEXEC) != 0) {
       close(out[0]);
       close(out[1]);
-      return Fail(std::string("pipe: ") + strerror(errno));
+      return HarnessError(std::string("pipe: ") + strerror(errno));
     }
     out_ = out[0];
     err_ = err[0];
@@ -426,7 +426,7 @@ class TrialRun {
     if (g == 0) CallerMain(argv_, out[1], err[1], shared_, spec_.at_return);
     close(out[1]);
     close(err[1]);
-    if (g < 0) return Fail(std::string("fork: ") + strerror(errno));
+    if (g < 0) return HarnessError(std::string("fork: ") + strerror(errno));
     t_.caller = g;
     fcntl(out_, F_SETFL, O_NONBLOCK);
     fcntl(err_, F_SETFL, O_NONBLOCK);
@@ -580,7 +580,8 @@ class TrialRun {
     }
   }
 
-  bool Fail(std::string why) {
+  // Records why the harness could not run the trial; false, for `return`.
+  bool HarnessError(std::string why) {
     t_.error = std::move(why);
     return false;
   }
@@ -588,19 +589,11 @@ class TrialRun {
   // Release G, then end everything that is left (bounded).
   void CleanUp() {
     if (shared_ != nullptr) shared_->release.store(1);
-    auto end = Clock::now() + kCleanupDeadline;
-    for (;;) {
-      reaps_.Collect();
-      auto left = Descendants(getpid());
-      if (left.empty() || Clock::now() > end) break;
-      bool caller_may_exit = Clock::now() < end - Millis(5000);
-      for (pid_t x : left) {
-        if (x == t_.caller && caller_may_exit && Running(x)) continue;  // exits on release
-        kill(x, SIGKILL);
-      }
-      reap_testing::PollReaping(
-          &reaps_, [&] { return !Running(t_.caller); }, Millis(50));
-    }
+    // The caller exits on release: it is given until 5 s before the end.
+    auto caller_may_exit_until = Clock::now() + kCleanupDeadline - Millis(5000);
+    reap_testing::KillAllDescendants(&reaps_, kCleanupDeadline, [&](pid_t x) {
+      return x == t_.caller && Clock::now() < caller_may_exit_until && Running(x);
+    });
     if (out_ >= 0) close(out_);
     if (err_ >= 0) close(err_);
     if (shared_ != nullptr) munmap(shared_, sizeof(SharedPage));
@@ -637,7 +630,7 @@ std::string DetacherRole(const Trial& t, pid_t pid) {
 }
 
 // The one-line reason when a trial could not even show a command.
-std::optional<std::string> NoCommand(const Trial& t) {
+std::optional<std::string> WhyNoCommand(const Trial& t) {
   if (!t.error.empty()) return "harness: " + t.error;
   if (t.command) return std::nullopt;
   if (!t.exited) return "the detacher did not exit within " + Ms(kDetacherDeadline) + " and no command ran";
@@ -744,7 +737,7 @@ class Suite {
                     "$HOME",
                     ""};
     Trial t = Run(spec);
-    std::optional<std::string> f = NoCommand(t);
+    std::optional<std::string> f = WhyNoCommand(t);
     if (!f) {
       auto it = std::find(t.cmdline.begin(), t.cmdline.end(), "--");
       std::vector<std::string> got(it == t.cmdline.end() ? t.cmdline.end() : it + 1, t.cmdline.end());
@@ -762,7 +755,7 @@ class Suite {
 
   Outcome NewSession() {
     const Trial& t = Base();
-    std::optional<std::string> f = NoCommand(t);
+    std::optional<std::string> f = WhyNoCommand(t);
     const auto& c = t.command;
     if (!f) {
       if (c->sid == t.caller)
@@ -779,7 +772,7 @@ class Suite {
 
   Outcome Reparented() {
     const Trial& t = Base();
-    std::optional<std::string> f = NoCommand(t);
+    std::optional<std::string> f = WhyNoCommand(t);
     if (!f && !t.adopted_at) {
       f = "the command's parent stays " + DetacherRole(t, t.foreign_parent) + ", not the adopter";
     }
@@ -788,7 +781,7 @@ class Suite {
 
   Outcome PromptAdoption() {
     const Trial& t = Base();
-    std::optional<std::string> f = NoCommand(t);
+    std::optional<std::string> f = WhyNoCommand(t);
     const char* when = ReportsPid() ? "its PID was reported" : "the detacher returned";
     if (!f && t.foreign_at && *t.foreign_at - t.known_at > kPromptAdoption) {
       f = "the command was still the child of " + DetacherRole(t, t.foreign_parent) + " " +
@@ -804,7 +797,7 @@ class Suite {
     TrialSpec spec;
     spec.after = after;
     Trial t = Run(spec);
-    std::optional<std::string> f = NoCommand(t);
+    std::optional<std::string> f = WhyNoCommand(t);
     if (!f && !t.command_alive) f = what + " killed the command";
     return PassUnless(f, what + " after the command reported");
   }
@@ -830,7 +823,7 @@ class Suite {
         spec.settle = false;
         Trial t = Run(spec);
         if (!t.error.empty()) return Fail("harness: " + t.error);
-        std::optional<std::string> lost = NoCommand(t);
+        std::optional<std::string> lost = WhyNoCommand(t);
         if (!t.command && t.exited && t.exit_status == 0) {
           lost = "exit 0, but the command never started: it was still in the caller's group or session";
         } else if (!lost && !t.command_alive) {
@@ -865,7 +858,7 @@ class Suite {
       spec.linger_ms = i < 2 ? 0 : delay(rng_);
       Trial t = Run(spec);
       std::string what = "command exiting after " + std::to_string(spec.linger_ms) + " ms: ";
-      if (auto f = NoCommand(t)) return Fail(what + *f);
+      if (auto f = WhyNoCommand(t)) return Fail(what + *f);
       if (t.exit_status != 0) {
         return Fail(what + "the detacher reported failure (" + DescribeWaitStatus(t.exit_status) +
                     ") for a command that started");
@@ -886,7 +879,7 @@ class Suite {
 
   Outcome CleanSignals() {
     const Trial& t = Base();
-    std::optional<std::string> f = NoCommand(t);
+    std::optional<std::string> f = WhyNoCommand(t);
     if (!f && (t.command->sigign != 0 || t.command->sigblk != 0)) {
       std::string what;
       if (t.command->sigign) what = DescribeSignalMask(t.command->sigign) + " ignored";
@@ -900,7 +893,7 @@ class Suite {
 
   Outcome NoLeakedFds() {
     const Trial& t = Base();
-    std::optional<std::string> f = NoCommand(t);
+    std::optional<std::string> f = WhyNoCommand(t);
     const auto& extras = CallerExtraFds();
     if (!f) {
       std::vector<int> from_caller, other;
@@ -921,7 +914,7 @@ class Suite {
 
   Outcome StdioDetached() {
     const Trial& t = Base();
-    std::optional<std::string> f = NoCommand(t);
+    std::optional<std::string> f = WhyNoCommand(t);
     if (!f) {
       for (int fd = 0; fd < 3 && !f; ++fd) {
         const std::string& target = t.stdio_targets[static_cast<std::size_t>(fd)];
@@ -937,7 +930,7 @@ class Suite {
 
   Outcome NoIntermediate() {
     const Trial& t = Base();
-    std::optional<std::string> f = NoCommand(t);
+    std::optional<std::string> f = WhyNoCommand(t);
     if (!f && t.zombie_seen) f = "the detacher held a zombie child (an intermediate it never reaped)";
     if (!f && !t.lingering.empty()) {
       f = "process " + std::to_string(t.lingering[0]) + " (an intermediate) outlived the detacher";
@@ -948,7 +941,7 @@ class Suite {
   Outcome PidAccurate() {
     if (!ReportsPid()) return {Status::kSkip, "the detacher reports no PID"};
     const Trial& t = Base();
-    std::optional<std::string> f = NoCommand(t);
+    std::optional<std::string> f = WhyNoCommand(t);
     if (!f && !t.reported) f = "no PID was reported";
     if (!f && *t.reported != t.command->pid) {
       f = "reported pid " + std::to_string(*t.reported) + " but the command is pid " +
