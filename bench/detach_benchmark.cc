@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "bench/baselines.h"
 #include "reap/detach.h"
 #include "reap/proc.h"
 #include "reap/subreaper.h"
@@ -200,68 +201,25 @@ void BM_Detach(benchmark::State& state, Regime r, int mib) {
   }
 }
 
-// posix_spawn with a new session: returns once the exec happened (glibc
-// reports exec errors synchronously); the child is ours, reaped later.
+// posix_spawn with a new session (bench/baselines.h); the child is ours,
+// reaped later.
 void BM_PosixSpawn(benchmark::State& state, Regime r, int mib) {
   Enter(state, mib);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-  char* argv[] = {const_cast<char*>(kTiny), nullptr};
   RegimeScope regime(r);
   for (auto _ : state) {
     pid_t pid = 0;
-    int rc = posix_spawn(&pid, kTiny, &fa, &attr, argv, environ);
-    if (rc != 0) state.SkipWithError("posix_spawn failed");
+    if (reap_bench::PosixSpawnSetsid(kTiny, &pid) != 0) state.SkipWithError("posix_spawn failed");
     benchmark::DoNotOptimize(pid);
     regime.EndIteration(state);
   }
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&attr);
 }
 
-// The classic daemon double fork: fork, setsid, fork, exec; the PID and the
-// exec's errno come back over a close-on-exec pipe; the intermediate is
-// reaped. Its cost grows with the caller's page tables.
+// The classic daemon double fork (bench/baselines.h).
 void BM_DoubleFork(benchmark::State& state, Regime r, int mib) {
   Enter(state, mib);
-  char* argv[] = {const_cast<char*>(kTiny), nullptr};
   RegimeScope regime(r);
   for (auto _ : state) {
-    int p[2];
-    if (pipe2(p, O_CLOEXEC) != 0) state.SkipWithError("pipe");
-    pid_t mid = fork();
-    if (mid == 0) {
-      setsid();
-      pid_t c = fork();
-      if (c == 0) {
-        int null = open("/dev/null", O_RDWR);
-        dup2(null, 0);
-        dup2(null, 1);
-        dup2(null, 2);
-        execv(kTiny, argv);
-        int e = errno;
-        ssize_t w = write(p[1], &e, sizeof e);
-        (void)w;
-        _exit(127);
-      }
-      ssize_t w = write(p[1], &c, sizeof c);
-      (void)w;
-      _exit(0);
-    }
-    close(p[1]);
-    pid_t pid = 0;
-    int err = 0;
-    ssize_t n1 = read(p[0], &pid, sizeof pid);
-    ssize_t n2 = read(p[0], &err, sizeof err);  // EOF: exec happened
-    close(p[0]);
-    waitpid(mid, nullptr, 0);
-    if (n1 != sizeof pid || n2 != 0) state.SkipWithError("double fork failed");
+    if (reap_bench::DoubleFork(kTiny) <= 0) state.SkipWithError("double fork failed");
     regime.EndIteration(state);
   }
 }
