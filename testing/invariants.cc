@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <sstream>
 
 namespace reap_testing {
@@ -45,6 +46,14 @@ std::optional<ProbeReport> ParseProbeReport(const std::string& line) {
   }
   if (seen != 9 || r.pid <= 0) return std::nullopt;
   return r;
+}
+
+std::optional<ProbeReport> ReadProbeReport(const std::string& path) {
+  std::ifstream in(path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::size_t nl = text.find('\n');
+  if (nl == std::string::npos) return std::nullopt;
+  return ParseProbeReport(text.substr(0, nl));
 }
 
 namespace {

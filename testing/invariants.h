@@ -24,6 +24,9 @@ struct ProbeReport {
 // Parses one line written by testing/probe ("pid=.. ppid=.. ...").
 std::optional<ProbeReport> ParseProbeReport(const std::string& line);
 
+// The report the probe wrote to PATH (its first line), once it is complete.
+std::optional<ProbeReport> ReadProbeReport(const std::string& path);
+
 // What the caller (P) learned from the detacher.
 struct CallerResult {
   bool ok = false;

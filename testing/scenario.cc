@@ -354,13 +354,6 @@ pid_t ReadPid(const std::string& path) {
   return t.empty() ? 0 : static_cast<pid_t>(std::atoi(t.c_str()));
 }
 
-std::optional<ProbeReport> ReadReport(const std::string& path) {
-  std::string t = ReadAll(path);
-  std::size_t nl = t.find('\n');
-  if (nl == std::string::npos) return std::nullopt;
-  return ParseProbeReport(t.substr(0, nl));
-}
-
 }  // namespace
 
 std::ostream& operator<<(std::ostream& os, Via v) { return os << (v == Via::kLibrary ? "library" : "cli"); }
@@ -438,9 +431,9 @@ class ScenarioRun {
   void CollectCommandReport() {
     bool due = obs_.caller && obs_.caller->ok && !obs_.command_targeted;
     PollReaping(
-        &reaps_, [&] { return ReadReport(paths_.report).has_value(); },
+        &reaps_, [&] { return ReadProbeReport(paths_.report).has_value(); },
         due ? deadline::kReportDue : deadline::kReportLate);
-    obs_.command = ReadReport(paths_.report);
+    obs_.command = ReadProbeReport(paths_.report);
     c_ = obs_.command ? obs_.command->pid : 0;
     trace_.Mark("report");
   }
@@ -581,16 +574,10 @@ class ScenarioRun {
       case Target::kCommand:
         obs_.command_targeted = true;
         if (stopped_point_ == "child_before_exec") return {stopped_};
-        if (auto r = ReadReport(paths_.report)) return {r->pid};
+        if (auto r = ReadProbeReport(paths_.report)) return {r->pid};
         return {};
-      case Target::kSessionHangup: {
-        std::vector<pid_t> in_session;
-        for (pid_t pid : Descendants(getpid())) {
-          auto st = reap::ReadProcStat(pid);
-          if (st.ok() && st->session == g_) in_session.push_back(pid);
-        }
-        return in_session;
-      }
+      case Target::kSessionHangup:
+        return DescendantsInSession(g_);
     }
     return {};
   }

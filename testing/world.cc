@@ -228,6 +228,15 @@ std::vector<pid_t> Descendants(pid_t root) {
   return out;  // ascending: std::map order
 }
 
+std::vector<pid_t> DescendantsInSession(pid_t sid) {
+  std::vector<pid_t> out;
+  for (pid_t pid : Descendants(getpid())) {
+    auto st = reap::ReadProcStat(pid);
+    if (st.ok() && st->session == sid) out.push_back(pid);
+  }
+  return out;
+}
+
 bool Running(pid_t pid) {
   auto st = reap::ReadProcStat(pid);
   return st.ok() && !reap::HasExited(st->state);

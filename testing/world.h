@@ -59,6 +59,9 @@ std::string TempDir();
 // Every process below ROOT (children, grandchildren, ...), through /proc.
 std::vector<pid_t> Descendants(pid_t root);
 
+// The descendants of this process that are in session SID.
+std::vector<pid_t> DescendantsInSession(pid_t sid);
+
 // Alive and not a zombie.
 bool Running(pid_t pid);
 

@@ -54,13 +54,6 @@ struct Request {
   std::optional<ProbeReport> report;
 };
 
-std::optional<ProbeReport> ReadReport(const std::string& path) {
-  std::string text = reap_testing::ReadAll(path);
-  std::size_t nl = text.find('\n');
-  if (nl == std::string::npos) return std::nullopt;
-  return reap_testing::ParseProbeReport(text.substr(0, nl));
-}
-
 std::optional<pid_t> AsPid(const std::string& reply) {
   if (reply.empty() || reply.size() > 10) return std::nullopt;
   for (char c : reply) {
@@ -179,7 +172,7 @@ class Server {
     return reap_testing::PollReaping(
         &reaps_,
         [&] {
-          r->report = ReadReport(r->report_path);
+          r->report = reap_testing::ReadProbeReport(r->report_path);
           return r->report.has_value();
         },
         deadline);

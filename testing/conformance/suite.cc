@@ -475,11 +475,7 @@ class TrialRun {
       std::string text = ReadAll(pidfile_);
       if (!text.empty()) t_.reported = static_cast<pid_t>(std::atoi(text.c_str()));
     }
-    if (!t_.command) {
-      std::string text = ReadAll(report_);
-      std::size_t nl = text.find('\n');
-      if (nl != std::string::npos) t_.command = reap_testing::ParseProbeReport(text.substr(0, nl));
-    }
+    if (!t_.command) t_.command = reap_testing::ReadProbeReport(report_);
     if (t_.command && !t_.command_gone) WatchCommand(now);
     if (t_.detacher > 0 && !t_.exited) WatchDetacherZombies(now);
   }
@@ -573,10 +569,7 @@ class TrialRun {
   void Act() {
     if (spec_.after == After::kKillGroup) kill(-t_.caller, SIGKILL);
     if (spec_.after == After::kHangupSession) {
-      for (pid_t x : Descendants(getpid())) {
-        auto st = reap::ReadProcStat(x);
-        if (st.ok() && st->session == t_.caller) kill(x, SIGHUP);
-      }
+      for (pid_t x : reap_testing::DescendantsInSession(t_.caller)) kill(x, SIGHUP);
     }
   }
 
