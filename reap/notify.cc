@@ -6,6 +6,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <cstddef>
 #include <cstdlib>
 #include <cstring>
 #include <string_view>
@@ -126,6 +127,25 @@ NotifyResult NotifySocket::Wait(pid_t pid, bool descendants, const std::function
 
 NotifySocket::~NotifySocket() {
   if (fd_ >= 0) close(fd_);
+}
+
+Status SendNotify(std::string_view message) {
+  const char* where = std::getenv("NOTIFY_SOCKET");
+  if (where == nullptr || where[0] == '\0') return OkStatus();
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::size_t len = std::strlen(where);
+  if (len >= sizeof addr.sun_path) return OpError("notify", ENAMETOOLONG, where);
+  std::memcpy(addr.sun_path, where, len);
+  if (where[0] == '@') addr.sun_path[0] = '\0';  // abstract
+  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return OpError("notify", errno, "socket");
+  ssize_t sent = sendto(fd, message.data(), message.size(), MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&addr),
+                        static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + len));
+  int e = errno;
+  close(fd);
+  if (sent < 0) return OpError("notify", e, where);
+  return OkStatus();
 }
 
 }  // namespace reap

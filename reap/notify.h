@@ -10,6 +10,7 @@
 #include <chrono>
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include "reap/error.h"
 
@@ -53,6 +54,13 @@ class [[nodiscard]] NotifySocket {
   int fd_ = -1;
   std::string address_;
 };
+
+// The command's side, as sd_notify(3): sends MESSAGE ("READY=1",
+// "STATUS=...", several lines at once) as one datagram to the socket that
+// $NOTIFY_SOCKET names ("@name": abstract; else a path). Ok without sending
+// anything when NOTIFY_SOCKET is unset or empty (nobody waits). Errors have
+// op "notify".
+Status SendNotify(std::string_view message);
 
 }  // namespace reap
 

@@ -1,14 +1,9 @@
 // Detach a worker and wait until it says it is ready (sd_notify READY=1).
 // The worker is this program itself, started with --worker.
-#include <stddef.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
-#include <cstdlib>
-#include <cstring>
 #include <iostream>
 #include <string>
 
@@ -17,22 +12,9 @@
 #include "reap/notify.h"
 #include "reap/subreaper.h"
 
-// What a daemon that speaks sd_notify does once it is ready to serve.
-void SayReady() {
-  const char* where = std::getenv("NOTIFY_SOCKET");
-  if (where == nullptr) return;
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::size_t len = std::strlen(where);
-  if (len >= sizeof addr.sun_path) return;
-  std::memcpy(addr.sun_path, where, len);
-  if (where[0] == '@') addr.sun_path[0] = '\0';  // abstract socket
-  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  const char msg[] = "READY=1\nSTATUS=listening on :8080";
-  sendto(fd, msg, sizeof msg - 1, 0, reinterpret_cast<sockaddr*>(&addr),
-         static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + len));
-  close(fd);
-}
+// What a daemon that speaks sd_notify does once it is ready to serve
+// (nothing is sent when NOTIFY_SOCKET is unset).
+void SayReady() { (void)reap::SendNotify("READY=1\nSTATUS=listening on :8080"); }
 
 int main(int argc, char** argv) {
   if (argc > 1 && std::string(argv[1]) == "--worker") {

@@ -28,27 +28,14 @@
 #include <cstring>
 #include <string>
 
+#include "reap/notify.h"
 #include "reap/proc.h"
 
 namespace reap_testing {
 namespace {
 
-// One sd_notify datagram to $NOTIFY_SOCKET ("@name" is abstract).
-void Notify(const char* text) {
-  const char* where = std::getenv("NOTIFY_SOCKET");
-  if (where == nullptr || where[0] == '\0') return;
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::size_t len = std::strlen(where);
-  if (len >= sizeof addr.sun_path) return;
-  std::memcpy(addr.sun_path, where, len);
-  if (where[0] == '@') addr.sun_path[0] = '\0';
-  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return;
-  sendto(fd, text, std::strlen(text), 0, reinterpret_cast<sockaddr*>(&addr),
-         static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + len));
-  close(fd);
-}
+// One sd_notify datagram to $NOTIFY_SOCKET (reap::SendNotify).
+void Notify(const char* text) { (void)reap::SendNotify(text); }
 
 }  // namespace
 
