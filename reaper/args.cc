@@ -148,7 +148,7 @@ struct Option {
   Apply apply;
 };
 
-std::string Stdio(Parse* p, const std::string& name, const std::optional<std::string>& v) {
+std::string SetStdio(Parse* p, const std::string& name, const std::optional<std::string>& v) {
   if (v->empty()) return name + " needs a file name (or - to inherit)";
   int fd = name == "--stdin" ? 0 : name == "--stdout" ? 1 : 2;
   bool append = p->o.command.stdio[fd].append;
@@ -184,9 +184,9 @@ const Option kOptions[] = {
        p->done = true;
        return std::string();
      }},
-    {"--stdin", Takes::kValue, Stdio},
-    {"--stdout", Takes::kValue, Stdio},
-    {"--stderr", Takes::kValue, Stdio},
+    {"--stdin", Takes::kValue, SetStdio},
+    {"--stdout", Takes::kValue, SetStdio},
+    {"--stderr", Takes::kValue, SetStdio},
     {"--append", Takes::kNothing,
      [](Parse* p, const std::string&, const std::optional<std::string>&) {
        p->o.command.stdio[1].append = p->o.command.stdio[2].append = true;

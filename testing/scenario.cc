@@ -80,6 +80,9 @@ static_assert(kParentExits > kCliRun && kParentExits > kRelease, "G outwaits P")
 static_assert(kCliRun > kCallerResult, "H gives up on P's result before P gives up on reaper");
 static_assert(kRelease > kReportDue && kRelease > kCommandReaped,
               "P waits for its release longer than H's waits");
+
+// "10 s", for messages that name a deadline.
+std::string Text(Millis d) { return std::to_string(d.count() / 1000) + " s"; }
 }  // namespace deadline
 
 const char* TargetName(Target t) {
@@ -287,10 +290,9 @@ CallerLine DetachViaCli(const ScenarioConfig& cfg, const std::string& program,
     // That is "P never learned the result", not an error.
     return CallerLine{};
   }
-  std::string why =
-      r.timed_out ? "reaper did not finish within " + std::to_string(deadline::kCliRun.count() / 1000) + " s"
-      : r.exit_code < 0 ? "cannot run reaper: " + r.err
-                        : "reaper exit " + std::to_string(r.exit_code);
+  std::string why = r.timed_out       ? "reaper did not finish within " + deadline::Text(deadline::kCliRun)
+                    : r.exit_code < 0 ? "cannot run reaper: " + r.err
+                                      : "reaper exit " + std::to_string(r.exit_code);
   if (r.exit_code > 0 && !r.err.empty()) why += ": " + r.err.substr(0, r.err.find('\n'));
   return Returned(false, 0, 0, why, fds_before, fds_after);
 }
@@ -531,7 +533,6 @@ class ScenarioRun {
   // Waits for the process that reaches the planned point to stop there,
   // delivers the fault and lets it go on.
   void AwaitFaultPoint() {
-    const std::string want = s_.when == When::kAfterReturn ? "after_return" : WhenName(s_.when);
     bool reached = PollReaping(
         &reaps_,
         [&] {
@@ -543,7 +544,8 @@ class ScenarioRun {
         deadline::kPointReached);
     std::istringstream log(ReadAll(paths_.faults));
     log >> stopped_point_ >> stopped_;
-    if (!reached) harness_.push_back("harness: nothing happened within 10 s");
+    if (!reached)
+      harness_.push_back("harness: nothing happened within " + deadline::Text(deadline::kPointReached));
     if (stopped_ <= 0) return;
     if (stopped_point_ != "child_before_exec") obs_.other_pids.insert(stopped_);
     bool is_stopped = PollReaping(
@@ -677,7 +679,10 @@ std::vector<std::string> RunLongRunningParent(const std::vector<int>& lifetimes_
       &reaps,
       [&] { return std::all_of(commands.begin(), commands.end(), [&](pid_t x) { return reaps.Has(x); }); },
       deadline::kAllCommandsReaped);
-  if (!all) v.push_back("1. no zombies: the adopter did not reap every command within 10 s");
+  if (!all) {
+    v.push_back("1. no zombies: the adopter did not reap every command within " +
+                deadline::Text(deadline::kAllCommandsReaped));
+  }
   for (pid_t x : commands) {
     if (reaps.Has(x) && !(WIFEXITED(reaps.status[x]) && WEXITSTATUS(reaps.status[x]) == 0)) {
       v.push_back("4. survival: command " + std::to_string(x) + " did not exit cleanly");
