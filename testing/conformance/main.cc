@@ -45,7 +45,8 @@ table to stdout.
                         the PID or "error: ..." per stdout line)
   --unclaimed PROPERTY  a property it does not promise (SKIP); repeatable
   --define NAME=VALUE   fill {NAME} in templates; repeatable
-  --rounds N            random-fault rounds (default 20)
+  --rounds N            random-fault rounds that must exercise the claim
+                        (default 20; at most 5 times as many are drawn)
   --trials N            trials of each action in safe-at-return (default 30)
   --seed N              seed of the random faults and delays (default 1)
   --probe PATH          detach PATH instead of this program's built-in probe
@@ -56,7 +57,8 @@ table to stdout.
   --version             show the version
 
 Exit status: 0 every claimed property holds, 1 some property failed,
-2 usage or configuration error (nothing was run).
+2 usage or configuration error (nothing was run), 3 no property failed but
+some were INCONCLUSIVE (the suite could not exercise them enough to decide).
 )";
 
 int Usage(const std::string& why) {
@@ -239,7 +241,7 @@ int RunAll(const Args& a, const std::vector<reap_conformance::Description>& desc
     return 1;
   }
   reap_conformance::Results results;
-  bool failed = false;
+  bool failed = false, undecided = false;
   for (const auto& d : descriptions) {
     reap_conformance::SuiteOptions opts = a.opts;
     opts.on_verdict = [&](const reap_conformance::Verdict& v) {
@@ -250,6 +252,7 @@ int RunAll(const Args& a, const std::vector<reap_conformance::Description>& desc
     std::fputs(reap_conformance::Table(d.name, verdicts).c_str(), stdout);
     std::fflush(stdout);
     failed = failed || reap_conformance::AnyFailure(verdicts);
+    undecided = undecided || reap_conformance::AnyInconclusive(verdicts);
     results.emplace_back(d.name, std::move(verdicts));
   }
   bool written = true;
@@ -262,7 +265,7 @@ int RunAll(const Args& a, const std::vector<reap_conformance::Description>& desc
   write(a.json, reap_conformance::Json(results));
   write(a.markdown, reap_conformance::MarkdownMatrix(results));
   if (!written) return 2;
-  return failed ? 1 : 0;
+  return failed ? 1 : undecided ? 3 : 0;
 }
 
 }  // namespace

@@ -52,11 +52,18 @@ std::string Table(const std::string& detacher, const std::vector<Verdict>& v) {
     os << "  " << x.property << std::string(width - x.property.size() + 2, ' ') << StatusName(x.status)
        << "  " << x.reason << "\n";
   }
-  int fails = static_cast<int>(
-      std::count_if(v.begin(), v.end(), [](const Verdict& x) { return x.status == Status::kFail; }));
-  os << (fails ? "FAILED: " + std::to_string(fails) + " claimed propert" + (fails == 1 ? "y" : "ies") +
-                     " violated\n"
-               : "OK: every claimed property holds\n");
+  auto count = [&](Status s) {
+    return static_cast<int>(
+        std::count_if(v.begin(), v.end(), [&](const Verdict& x) { return x.status == s; }));
+  };
+  auto properties = [](int n) { return std::to_string(n) + " claimed propert" + (n == 1 ? "y" : "ies"); };
+  int fails = count(Status::kFail), undecided = count(Status::kInconclusive);
+  if (fails)
+    os << "FAILED: " << properties(fails) << " violated\n";
+  else if (undecided)
+    os << "INCONCLUSIVE: " << properties(undecided) << " could not be decided\n";
+  else
+    os << "OK: every claimed property holds\n";
   return os.str();
 }
 
@@ -64,20 +71,25 @@ std::string JUnitXml(const Results& r) {
   std::ostringstream os;
   os << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n";
   for (const auto& [name, verdicts] : r) {
-    int failures = 0, skipped = 0;
+    int failures = 0, errors = 0, skipped = 0;
     double seconds = 0;
     for (const auto& v : verdicts) {
       failures += v.status == Status::kFail;
+      errors += v.status == Status::kInconclusive;
       skipped += v.status == Status::kSkip;
       seconds += v.seconds;
     }
     os << "  <testsuite name=\"" << Xml(name) << "\" tests=\"" << verdicts.size() << "\" failures=\""
-       << failures << "\" skipped=\"" << skipped << "\" time=\"" << Seconds(seconds) << "\">\n";
+       << failures << "\" errors=\"" << errors << "\" skipped=\"" << skipped << "\" time=\""
+       << Seconds(seconds) << "\">\n";
     for (const auto& v : verdicts) {
       os << "    <testcase classname=\"" << Xml(name) << "\" name=\"" << Xml(v.property) << "\" time=\""
          << Seconds(v.seconds) << "\">";
       if (v.status == Status::kFail) os << "<failure message=\"" << Xml(v.reason) << "\"/>";
       if (v.status == Status::kSkip) os << "<skipped message=\"" << Xml(v.reason) << "\"/>";
+      // Neither passed nor failed: an error, so no CI counts it as a pass.
+      if (v.status == Status::kInconclusive)
+        os << "<error type=\"INCONCLUSIVE\" message=\"" << Xml(v.reason) << "\"/>";
       os << "</testcase>\n";
     }
     os << "  </testsuite>\n";
@@ -115,7 +127,7 @@ std::string MarkdownMatrix(const Results& r) {
     for (const auto& [name, verdicts] : r) os << " " << StatusName(verdicts[p].status) << " |";
     os << "\n";
   }
-  os << "\nWhy each FAIL (and SKIP):\n\n";
+  os << "\nWhy each FAIL (and SKIP, INCONCLUSIVE):\n\n";
   for (const auto& [name, verdicts] : r) {
     for (const auto& v : verdicts) {
       if (v.status == Status::kPass) continue;

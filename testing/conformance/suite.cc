@@ -57,8 +57,8 @@ using Clock = std::chrono::steady_clock;
 constexpr Millis kCallerKillsDetacher(12000);  // G SIGKILLs a D still running
 constexpr Millis kDetacherDeadline(15000);     // S stops waiting for D's exit
 constexpr Millis kCallerLifetime(30000);       // G exits by itself
-constexpr Millis kReportDeadline(5000);        // C's report after D succeeded
-constexpr Millis kFailedReportDeadline(200);   // ... after D failed
+constexpr Millis kReportDeadline(5000);        // C's report, while anything that could run it lives
+constexpr Millis kFailedReportDeadline(200);   // ... when the program cannot exec
 constexpr Millis kSettleDeadline(2000);        // intermediates gone, C adopted
 constexpr Millis kCleanupDeadline(10000);      // everything killed and reaped
 // What the properties allow.
@@ -131,11 +131,12 @@ struct TrialSpec {
 
 // What one run of the detacher showed.
 struct Trial {
-  std::string error;     // harness trouble
-  bool exited = false;   // D exited and G saw it
-  int exit_status = -1;  // D's wait status when exited
-  std::string out, err;  // what D printed
-  bool known = false;    // the caller has what D will tell it
+  std::string error;                        // harness trouble
+  bool exited = false;                      // D exited and G saw it
+  Clock::time_point started_at, exited_at;  // G forked; the suite saw D's exit
+  int exit_status = -1;                     // D's wait status when exited
+  std::string out, err;                     // what D printed
+  bool known = false;                       // the caller has what D will tell it
   Clock::time_point known_at;
   std::optional<pid_t> reported;  // PID from stdout or pidfile
   std::optional<ProbeReport> command;
@@ -287,6 +288,23 @@ Verdict Conclude(const Description& d, const SuiteOptions& o, const std::string&
   return v;
 }
 
+Outcome DrawRounds(int rounds, const std::function<Round()>& round,
+                   const std::function<std::string()>& about) {
+  int exercised = 0, attempts = 0;
+  while (exercised < rounds && attempts < rounds * kAttemptsPerRound) {
+    Round r = round();
+    ++attempts;
+    if (r.violation) return Fail(*r.violation);
+    exercised += r.exercised;
+  }
+  std::string counts = std::to_string(exercised) + " of " + std::to_string(attempts) + " rounds exercised";
+  if (exercised < rounds) {
+    return Inconclusive(counts + " (" + std::to_string(rounds) + " needed) " + about() +
+                        ": in the others the fault landed before any command existed");
+  }
+  return Pass(counts + " " + about());
+}
+
 std::string FdTarget(pid_t pid, int fd) {
   char buf[4096];
   std::string link = "/proc/" + std::to_string(pid) + "/fd/" + std::to_string(fd);
@@ -366,15 +384,16 @@ class TrialRun {
     // The detacher's run: until it exits (not until EOF: a detacher that
     // hands our pipe to the command would keep it open for ever).
     WatchUntil([&] { return t_.exited || !Running(t_.caller); }, kDetacherDeadline);
-    bool succeeded = t_.exited && t_.exit_status == 0;
     if (!t_.known) MarkKnown();  // D died without saying anything
-    // Until the command reported, or nothing is left that could still run it.
+    // Until the command reported, or nothing is left that could still run
+    // it (D done or G killed, no other process): a D killed by a fault may
+    // leave a command that reports late on a busy machine.
     WatchUntil(
         [&] {
-          if (!t_.command) return t_.exited && OthersLeft().empty();
+          if (!t_.command) return (t_.exited || !Running(t_.caller)) && OthersLeft().empty();
           return d_.pid != PidSource::kPidfile || t_.reported.has_value();
         },
-        succeeded && spec_.program == Program::kProbe ? kReportDeadline : kFailedReportDeadline);
+        spec_.program == Program::kProbe ? kReportDeadline : kFailedReportDeadline);
     pid_t cpid = CommandPid();
     // Settle: intermediates gone; the command adopted, or gone if it exited.
     if (spec_.settle) {
@@ -422,6 +441,7 @@ class TrialRun {
     }
     out_ = out[0];
     err_ = err[0];
+    t_.started_at = Clock::now();
     pid_t g = fork();
     if (g == 0) CallerMain(argv_, out[1], err[1], shared_, spec_.at_return);
     close(out[1]);
@@ -463,6 +483,7 @@ class TrialRun {
     t_.schedule = shared_->schedule.load();
     if (!t_.exited && shared_->done.load()) {
       t_.exited = true;
+      t_.exited_at = now;
       t_.exit_status = shared_->status.load();
     }
     if (!t_.known) {
@@ -634,6 +655,7 @@ std::optional<std::string> WhyNoCommand(const Trial& t) {
 }
 
 using internal::Fail;
+using internal::Inconclusive;
 using internal::Join;
 using internal::Outcome;
 using internal::Pass;
@@ -943,13 +965,25 @@ class Suite {
     return PassUnless(f, "the reported PID is the command's own");
   }
 
+  // Faults at random moments of the detacher's run. A round counts only when
+  // it exercised the claim: a command ran, or the detacher said one did (a
+  // fault that lands before anything exists tests nothing). The delays span
+  // the plain run's duration, so a slow machine stretches them instead of
+  // hitting only the detacher's start.
   Outcome RandomFaults() {
+    const Trial& base = Base();
+    if (!base.command || !base.exited) {
+      return Inconclusive("a plain run showed no command to time the faults by");
+    }
+    auto run_us =
+        std::chrono::duration_cast<std::chrono::microseconds>(base.exited_at - base.started_at).count();
+    const long span_us = std::max<long>(3000, static_cast<long>(run_us) * 3 / 2);
     std::mt19937 rng(o_.seed);
-    for (int round = 0; round < o_.rounds; ++round) {
+    auto round = [&]() -> internal::Round {
       TrialSpec spec;
       spec.after = After::kRandomFault;
       spec.settle = false;
-      spec.fault_delay_us = static_cast<int>(rng() % 3000);
+      spec.fault_delay_us = static_cast<int>(rng() % static_cast<unsigned long>(span_us));
       const int sigs[] = {SIGKILL, SIGTERM, SIGHUP};
       spec.fault_signal = sigs[rng() % 3];
       spec.fault_on_caller = rng() % 2 == 0;
@@ -957,20 +991,29 @@ class Suite {
       std::string what = std::string(spec.fault_on_caller ? "caller" : "detacher") + " got " +
                          SignalName(spec.fault_signal) + " after " + std::to_string(spec.fault_delay_us) +
                          " us: ";
-      if (!t.error.empty()) return Fail(what + "harness: " + t.error);
-      if (t.command && !t.command_alive) return Fail(what + "the command died");
-      if (t.command && Claims("new-session") && t.command->sid == t.caller) {
-        return Fail(what + "the command stayed in the caller's session");
+      if (!t.error.empty()) return {false, what + "harness: " + t.error};
+      bool claimed = t.exited && t.exit_status == 0;
+      if (!t.command && !claimed) return {};  // the fault landed before any command existed
+      if (!t.command) {
+        return {true, what +
+                          (t.reported && ReportsPid() ? "reported pid " + std::to_string(*t.reported)
+                                                      : std::string("exit 0")) +
+                          " but no command ran"};
       }
-      bool success = t.exit_status == 0 && t.reported && ReportsPid();
-      if (t.command && success && Claims("pid-accurate") && *t.reported != t.command->pid) {
-        return Fail(what + "reported pid " + std::to_string(*t.reported) + " but the command is " +
-                    std::to_string(t.command->pid));
+      if (!t.command_alive) return {true, what + "the command died"};
+      if (Claims("new-session") && t.command->sid == t.caller) {
+        return {true, what + "the command stayed in the caller's session"};
       }
-      if (!t.command && success)
-        return Fail(what + "reported pid " + std::to_string(*t.reported) + " but no command ran");
-    }
-    return Pass(std::to_string(o_.rounds) + " rounds (seed " + std::to_string(o_.seed) + ")");
+      if (claimed && t.reported && ReportsPid() && Claims("pid-accurate") && *t.reported != t.command->pid) {
+        return {true, what + "reported pid " + std::to_string(*t.reported) + " but the command is " +
+                          std::to_string(t.command->pid)};
+      }
+      return {true, std::nullopt};
+    };
+    return internal::DrawRounds(o_.rounds, round, [&] {
+      return "(seed " + std::to_string(o_.seed) + ", faults 0-" + std::to_string(span_us) +
+             " us into the run)";
+    });
   }
 
   const Description& d_;
@@ -994,12 +1037,18 @@ const char* StatusName(Status s) {
       return "FAIL";
     case Status::kSkip:
       return "SKIP";
+    case Status::kInconclusive:
+      return "INCONCLUSIVE";
   }
   return "?";
 }
 
 bool AnyFailure(const std::vector<Verdict>& v) {
   return std::any_of(v.begin(), v.end(), [](const Verdict& x) { return x.status == Status::kFail; });
+}
+
+bool AnyInconclusive(const std::vector<Verdict>& v) {
+  return std::any_of(v.begin(), v.end(), [](const Verdict& x) { return x.status == Status::kInconclusive; });
 }
 
 std::string SignalName(int sig) {

@@ -12,7 +12,9 @@
 
 namespace reap_conformance {
 
-enum class Status { kPass, kFail, kSkip };
+// kInconclusive: the suite could not exercise the claim often enough to
+// decide (never a PASS in disguise; exit status 3).
+enum class Status { kPass, kFail, kSkip, kInconclusive };
 const char* StatusName(Status s);
 
 struct Verdict {
@@ -27,7 +29,7 @@ struct SuiteOptions {
   // reports its identity from inside and lingers (testing/probe).
   std::string probe;
   std::vector<std::string> probe_args;
-  int rounds = 20;                             // random-fault rounds
+  int rounds = 20;                             // random-fault rounds that must exercise the claim
   int trials = 30;                             // trials of each action in safe-at-return
   unsigned seed = 1;                           // for the random faults and delays
   std::map<std::string, std::string> defines;  // {NAME} -> VALUE
@@ -49,6 +51,8 @@ std::vector<Verdict> RunSuite(const Description& d, const SuiteOptions& o);
 
 // True when some claimed property failed.
 bool AnyFailure(const std::vector<Verdict>& v);
+// True when some claimed property could not be decided.
+bool AnyInconclusive(const std::vector<Verdict>& v);
 
 // Words for what a wait status, a signal number and a signal mask mean:
 // "exit 127", "killed by SIGKILL"; "SIGHUP"; "SIGINT SIGQUIT".

@@ -5,6 +5,8 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -40,6 +42,23 @@ struct Outcome {
 };
 inline Outcome Pass(std::string r) { return {Status::kPass, std::move(r)}; }
 inline Outcome Fail(std::string r) { return {Status::kFail, std::move(r)}; }
+inline Outcome Inconclusive(std::string r) { return {Status::kInconclusive, std::move(r)}; }
+
+// A randomized property draws at most this many rounds per round it must
+// count: a round counts only when it exercised the claim.
+constexpr int kAttemptsPerRound = 5;
+
+// What one round of a randomized property showed.
+struct Round {
+  bool exercised = false;                // the claim was put to the test
+  std::optional<std::string> violation;  // the claim did not hold (why)
+};
+
+// Draws rounds until ROUNDS of them exercised the claim, the first
+// violation, or ROUNDS * kAttemptsPerRound rounds. PASS and INCONCLUSIVE say
+// "N of M rounds exercised" followed by ABOUT; INCONCLUSIVE is never a PASS.
+Outcome DrawRounds(int rounds, const std::function<Round()>& round,
+                   const std::function<std::string()>& about);
 
 // "7,8,9".
 inline std::string Join(const std::vector<int>& v) {
