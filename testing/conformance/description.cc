@@ -19,6 +19,13 @@ std::string Trim(std::string_view s) {
   return std::string(s.substr(b, e - b + 1));
 }
 
+bool IsKey(const std::string& key) {
+  for (const char* k : {"name", "template", "pid", "mode", "unclaimed"}) {
+    if (key == k) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 const std::vector<std::string>& PropertyNames(Mode mode) {
@@ -46,9 +53,51 @@ const std::vector<std::string>& PropertyNames() {
   return all;
 }
 
+reap::Status SetField(Description* d, const std::string& key, const std::string& value) {
+  if (key == "name") {
+    d->name = value;
+  } else if (key == "template") {
+    auto words = reap_text::SplitWords(value);
+    if (!words.ok()) return Invalid(words.error().Message());
+    if (words->empty()) return Invalid("empty");
+    d->template_words = words.value();
+  } else if (key == "pid") {
+    if (value == "stdout")
+      d->pid = PidSource::kStdout;
+    else if (value == "pidfile")
+      d->pid = PidSource::kPidfile;
+    else if (value == "adopted")
+      d->pid = PidSource::kAdopted;
+    else
+      return Invalid("must be stdout, pidfile or adopted, not '" + value + "'");
+  } else if (key == "mode") {
+    if (value == "cli")
+      d->mode = Mode::kCli;
+    else if (value == "server")
+      d->mode = Mode::kServer;
+    else
+      return Invalid("must be cli or server, not '" + value + "'");
+  } else if (key == "unclaimed") {
+    std::istringstream in(value);
+    for (std::string p; in >> p;) {
+      const auto& all = PropertyNames();
+      if (std::find(all.begin(), all.end(), p) == all.end()) return Invalid("unknown property '" + p + "'");
+      d->unclaimed.insert(p);
+    }
+  } else {
+    return Invalid("unknown key '" + key + "'");
+  }
+  return reap::OkStatus();
+}
+
+reap::Status CheckComplete(const Description& d) {
+  if (d.name.empty()) return Invalid("missing name");
+  if (d.template_words.empty()) return Invalid("missing template");
+  return reap::OkStatus();
+}
+
 reap::Result<Description> ParseDescription(std::string_view text) {
   Description d;
-  bool have_template = false;
   std::size_t pos = 0;
   int line_no = 0;
   while (pos <= text.size()) {
@@ -84,47 +133,14 @@ reap::Result<Description> ParseDescription(std::string_view text) {
     std::size_t eq = line.find('=');
     if (eq == std::string::npos) return Invalid("line " + std::to_string(line_no) + ": expected key = value");
     std::string key = Trim(line.substr(0, eq));
-    std::string value = Trim(line.substr(eq + 1));
-    if (key == "name") {
-      d.name = value;
-    } else if (key == "template") {
-      auto words = reap_text::SplitWords(value);
-      if (!words.ok())
-        return Invalid("line " + std::to_string(line_no) + ": template: " + words.error().Message());
-      if (words->empty()) return Invalid("line " + std::to_string(line_no) + ": empty template");
-      d.template_words = words.value();
-      have_template = true;
-    } else if (key == "pid") {
-      if (value == "stdout")
-        d.pid = PidSource::kStdout;
-      else if (value == "pidfile")
-        d.pid = PidSource::kPidfile;
-      else if (value == "adopted")
-        d.pid = PidSource::kAdopted;
-      else
-        return Invalid("line " + std::to_string(line_no) + ": pid must be stdout, pidfile or adopted");
-    } else if (key == "mode") {
-      if (value == "cli")
-        d.mode = Mode::kCli;
-      else if (value == "server")
-        d.mode = Mode::kServer;
-      else
-        return Invalid("line " + std::to_string(line_no) + ": mode must be cli or server");
-    } else if (key == "unclaimed") {
-      std::istringstream in(value);
-      for (std::string p; in >> p;) {
-        const auto& all = PropertyNames();
-        if (std::find(all.begin(), all.end(), p) == all.end()) {
-          return Invalid("line " + std::to_string(line_no) + ": unknown property '" + p + "'");
-        }
-        d.unclaimed.insert(p);
-      }
-    } else {
-      return Invalid("line " + std::to_string(line_no) + ": unknown key '" + key + "'");
+    reap::Status set = SetField(&d, key, Trim(line.substr(eq + 1)));
+    if (!set.ok()) {
+      std::string where = "line " + std::to_string(line_no) + ": ";
+      if (IsKey(key)) where += key + ": ";
+      return Invalid(where + set.error().reason);
     }
   }
-  if (d.name.empty()) return Invalid("missing name");
-  if (!have_template) return Invalid("missing template");
+  if (reap::Status complete = CheckComplete(d); !complete.ok()) return complete.error();
   return d;
 }
 

@@ -50,8 +50,17 @@ struct Description {
 };
 
 // Parses a description file's text. Unknown keys, unknown properties,
-// missing name/template and bad quoting are errors (kValidate).
+// missing name/template and bad quoting are errors (op "description", the
+// line in `reason`: "line 2: unknown key 'x'").
 reap::Result<Description> ParseDescription(std::string_view text);
+
+// Sets one field (KEY is name, template, pid, mode or unclaimed) from VALUE,
+// as a file's "KEY = VALUE" line would. The error's `reason` names neither
+// line nor key ("unterminated double quote"), so that a file can say
+// "line 2: template: ..." and an option "--template: ...".
+reap::Status SetField(Description* d, const std::string& key, const std::string& value);
+// A description needs a name and a template.
+reap::Status CheckComplete(const Description& d);
 
 // The command a trial detaches.
 struct CommandSpec {

@@ -28,6 +28,16 @@ TEST(DescriptionTest, RejectsBadInput) {
   }
 }
 
+// A file's errors name the line and the key; SetField's (for options) neither.
+TEST(DescriptionTest, ErrorsSayWhere) {
+  auto d = ParseDescription("name = x\ntemplate = 'open\n");
+  ASSERT_FALSE(d.ok());
+  EXPECT_EQ(d.error().reason, "line 2: template: unterminated single quote");
+  EXPECT_EQ(ParseDescription("name = x\nbogus = 1\n").error().reason, "line 2: unknown key 'bogus'");
+  Description e;
+  EXPECT_EQ(SetField(&e, "pid", "x").error().reason, "must be stdout, pidfile or adopted, not 'x'");
+}
+
 TEST(DescriptionTest, ExpandsPlaceholders) {
   auto d = ParseDescription("name = t\ntemplate = {tool} -p {pidfile} {abs_cmd} x{program}y \"{cmdline}\"\n");
   ASSERT_TRUE(d.ok());

@@ -203,16 +203,15 @@ std::string ParseArgs(int argc, char** argv, Args* a) {
 // Every description, parsed and checked before anything runs.
 std::string LoadDescriptions(const Args& a, std::vector<reap_conformance::Description>* out) {
   if (!a.templ.empty()) {
-    std::string text = "name = " + (a.name.empty() ? a.templ : a.name) + "\ntemplate = " + a.templ +
-                       "\npid = " + a.pid + "\nmode = " + a.mode + "\n";
-    if (!a.unclaimed.empty()) {
-      text += "unclaimed =";
-      for (const auto& u : a.unclaimed) text += " " + u;
-      text += "\n";
+    reap_conformance::Description d;
+    std::vector<std::pair<std::string, std::string>> fields = {
+        {"name", a.name.empty() ? a.templ : a.name}, {"template", a.templ}, {"pid", a.pid}, {"mode", a.mode}};
+    for (const auto& u : a.unclaimed) fields.emplace_back("unclaimed", u);
+    for (const auto& [key, value] : fields) {
+      if (auto set = reap_conformance::SetField(&d, key, value); !set.ok())
+        return "--" + key + ": " + set.error().reason;
     }
-    auto d = reap_conformance::ParseDescription(text);
-    if (!d.ok()) return "--template: " + d.error().Message();
-    out->push_back(d.value());
+    out->push_back(d);
   } else if (!a.name.empty() || !a.unclaimed.empty() || a.pid != "stdout" || a.mode != "cli") {
     return "--name, --pid, --mode and --unclaimed describe a --template";
   }
@@ -239,6 +238,15 @@ int RunAll(const Args& a, const std::vector<reap_conformance::Description>& desc
   if (auto st = reap::BecomeSubreaper(); !st.ok()) {
     std::fprintf(stderr, "reaper-conformance: %s\n", st.error().ToString().c_str());
     return 1;
+  }
+  // A description that cannot even run the probe is a configuration error:
+  // one line, no verdicts.
+  for (const auto& d : descriptions) {
+    std::fprintf(stderr, "reaper-conformance: %s: a plain run first\n", d.name.c_str());
+    if (std::string why = reap_conformance::CheckPlainRun(d, a.opts); !why.empty()) {
+      std::fprintf(stderr, "reaper-conformance: detacher '%s': %s\n", d.name.c_str(), why.c_str());
+      return 2;
+    }
   }
   reap_conformance::Results results;
   bool failed = false, undecided = false;

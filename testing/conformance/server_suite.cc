@@ -555,6 +555,21 @@ class ServerSuite {
 
 }  // namespace
 
+std::string CheckServerPlainRun(const Description& d, const SuiteOptions& o) {
+  Server s(d, o);
+  if (std::string why = s.Start(); !why.empty()) return "the server could not be started: " + why;
+  Request r = s.Issue(Program::kProbe, 20000);
+  if (r.ok) s.AwaitReport(&r);
+  if (r.report) return "";
+  if (!s.Alive()) {
+    std::string err = s.LastError();
+    return "a plain request: the server " + s.Death() + (err.empty() ? "" : ": " + err);
+  }
+  if (r.reply.empty())
+    return "a plain request: no reply within " + std::to_string(kReplyDeadline.count()) + " ms";
+  return "a plain request: the server replied '" + r.reply.substr(0, 80) + "' but the command never ran";
+}
+
 std::vector<Verdict> RunServerSuite(const Description& d, const SuiteOptions& o) {
   ServerSuite suite(d, o);
   return suite.Run();

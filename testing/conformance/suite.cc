@@ -39,6 +39,7 @@
 #include "testing/conformance/suite_internal.h"
 #include "testing/invariants.h"
 #include "testing/world.h"
+#include "text/words.h"
 
 namespace reap_conformance {
 namespace {
@@ -1074,6 +1075,19 @@ std::string DescribeSignalMask(unsigned long long mask) {
 }
 
 std::string CheckRunnable(const Description& d, const SuiteOptions& o) {
+  if (d.mode == Mode::kCli) {
+    bool names_command =
+        std::any_of(d.template_words.begin(), d.template_words.end(), [](const std::string& w) {
+          for (const char* p : {"{cmd}", "{abs_cmd}", "{cmdline}", "{program}", "{abs_program}"}) {
+            if (w.find(p) != std::string::npos) return true;
+          }
+          return false;
+        });
+    if (!names_command) {
+      return "the template never names the command: it needs {cmd}, {abs_cmd}, {cmdline}, {program} or "
+             "{abs_program}";
+    }
+  }
   CommandSpec c;
   c.program = c.abs_program = o.probe;
   c.args = o.probe_args;
@@ -1095,6 +1109,23 @@ std::string CheckRunnable(const Description& d, const SuiteOptions& o) {
     b = e + 1;
   }
   return "program " + program + ": not found on PATH";
+}
+
+std::string CheckPlainRun(const Description& d, const SuiteOptions& o) {
+  if (d.mode == Mode::kServer) return internal::CheckServerPlainRun(d, o);
+  Trial t = RunTrial(d, o, {});
+  if (auto f = WhyNoCommand(t)) return "a plain run: " + *f;
+  // The probe reported, so its --report arrived; the rest must be intact too.
+  std::vector<std::string> want = o.probe_args;
+  want.insert(want.end(), {"--report", "", "--linger-ms", std::to_string(TrialSpec{}.linger_ms)});
+  std::vector<std::string> got(t.cmdline.empty() ? t.cmdline.end() : t.cmdline.begin() + 1, t.cmdline.end());
+  auto report = std::find(got.begin(), got.end(), "--report");
+  if (report != got.end() && report + 1 != got.end()) (report + 1)->clear();  // a path of the trial's own
+  if (got != want) {
+    return "a plain run: the command ran with other arguments than the suite gave (" +
+           reap_text::JoinWords(got) + ")";
+  }
+  return "";
 }
 
 std::vector<Verdict> RunSuite(const Description& d, const SuiteOptions& o) {

@@ -45,6 +45,12 @@ const std::vector<int>& CallerExtraFds();
 // and its program exists and is executable. Returns "" or one line.
 std::string CheckRunnable(const Description& d, const SuiteOptions& o);
 
+// One plain run of D (no fault, nothing checked but that it ran the probe
+// as given), before any verdict: "" or one line saying what happened, e.g.
+// that the command never ran. Such a description is a configuration error,
+// not a detacher with failed properties. Same caller rules as RunSuite.
+std::string CheckPlainRun(const Description& d, const SuiteOptions& o);
+
 // Runs every property against D. The calling process must be a subreaper
 // (not PID 1: see main.cc); it reaps and kills everything the suite started.
 std::vector<Verdict> RunSuite(const Description& d, const SuiteOptions& o);

@@ -77,6 +77,7 @@ std::string FdTarget(pid_t pid, int fd);
 
 // Server mode (server_suite.cc).
 std::vector<Verdict> RunServerSuite(const Description& d, const SuiteOptions& o);
+std::string CheckServerPlainRun(const Description& d, const SuiteOptions& o);
 
 }  // namespace reap_conformance::internal
 
