@@ -160,6 +160,10 @@ Result<ProcStatus> ReadProcStatus(pid_t pid) {
     hex("SigBlk:", &st.sig_blk);
     hex("SigIgn:", &st.sig_ign);
     hex("SigCgt:", &st.sig_cgt);
+    std::uint64_t pending = 0;
+    hex("SigPnd:", &pending);
+    hex("ShdPnd:", &pending);
+    st.sig_pnd |= pending;
     if (line.substr(0, 5) == "PPid:") {
       st.ppid = static_cast<pid_t>(std::strtol(std::string(line.substr(5)).c_str(), nullptr, 10));
     }

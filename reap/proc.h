@@ -68,6 +68,7 @@ struct ProcStatus {
   std::uint64_t sig_blk = 0;  // blocked mask, bit (n-1) for signal n
   std::uint64_t sig_ign = 0;  // ignored dispositions
   std::uint64_t sig_cgt = 0;  // caught (handler installed)
+  std::uint64_t sig_pnd = 0;  // pending, for the thread (SigPnd) or the process (ShdPnd)
 };
 Result<ProcStatus> ReadProcStatus(pid_t pid);
 

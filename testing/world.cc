@@ -242,6 +242,16 @@ bool Running(pid_t pid) {
   return st.ok() && !reap::HasExited(st->state);
 }
 
+bool Surviving(pid_t pid) {
+  auto status = reap::ReadProcStatus(pid);
+  return Running(pid) && status.ok() && (status->sig_pnd & (1ull << (SIGKILL - 1))) == 0;
+}
+
+bool Idle(pid_t pid) {
+  auto st = reap::ReadProcStat(pid);
+  return st.ok() && (st->state == 'S' || st->state == 'T' || st->state == 't');
+}
+
 bool Exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
 
 std::string ReadAll(const std::string& path) {

@@ -65,6 +65,17 @@ std::vector<pid_t> DescendantsInSession(pid_t sid);
 // Alive and not a zombie.
 bool Running(pid_t pid);
 
+// Running, and no fatal signal on its way. The kernel marks SIGKILL pending
+// the moment a fatal signal is sent (kill(2) returns after that), so a
+// killed process is known at once, however long it then waits for a CPU:
+// the answer does not depend on load.
+bool Surviving(pid_t pid);
+
+// Sleeping (interruptibly) or stopped: not waiting for a CPU. A process
+// that holds a zombie child or stays a command's parent is to blame for the
+// time it spends so, not for the time a busy machine keeps it from running.
+bool Idle(pid_t pid);
+
 // Whether PATH exists.
 bool Exists(const std::string& path);
 

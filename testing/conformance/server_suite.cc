@@ -413,7 +413,7 @@ class ServerSuite {
     kill(-server_.pid(), SIGKILL);  // a crash of the server's whole group
     server_.Idle(kSignalWindow);
     int dead = 0;
-    for (pid_t pid : commands) dead += !Running(pid);
+    for (pid_t pid : commands) dead += !reap_testing::Surviving(pid);
     if (dead) {
       return Fail("SIGKILL to the server's process group killed " + std::to_string(dead) + " of " +
                   std::to_string(commands.size()) + " lingering commands");
@@ -530,7 +530,7 @@ class ServerSuite {
       if (!r.report && !r.ok) return {};  // the fault landed before any command existed
       if (!r.report) return {true, what + "replied '" + r.reply + "' (success) but no command ran"};
       s.Idle(kSignalWindow);
-      if (!Running(r.report->pid)) return {true, what + "the command died"};
+      if (!reap_testing::Surviving(r.report->pid)) return {true, what + "the command died"};
       if (r.report->sid == s.pid()) return {true, what + "the command stayed in the server's session"};
       if (r.pid && *r.pid != r.report->pid) {
         return {true, what + "replied pid " + std::to_string(*r.pid) + " but the command is " +

@@ -65,7 +65,7 @@ constexpr Millis kCleanupDeadline(10000);      // everything killed and reaped
 // What the properties allow.
 constexpr Millis kPromptAdoption(500);  // C still D's child after its PID was known
 constexpr Millis kZombieHold(20);       // C held as a zombie by anyone but S
-constexpr Millis kSignalWindow(20);     // for a signal sent to C to act
+constexpr Millis kSignalWindow(20);     // for what a signal sent to C sets off (its death is seen at once)
 
 const int kCallerIgnores[] = {SIGINT, SIGQUIT, SIGPIPE};
 const int kCallerBlocks = SIGUSR2;
@@ -76,6 +76,7 @@ struct SharedPage {
   std::atomic<int> status;      // D's wait status once done
   std::atomic<int> done;        // D was waited for
   std::atomic<int> release;     // S is done: G may exit
+  std::atomic<int> acted;       // G has sent its AtReturn signals (or had none to send)
   std::atomic<int> schedule;    // a Schedule, in AtReturn trials
 };
 
@@ -146,13 +147,16 @@ struct Trial {
   std::vector<std::string> stdio_targets;  // readlink of C's fds 0..2
   std::vector<std::string> caller_pipes;   // readlink of D's stdout and stderr pipes
   std::vector<std::string> cmdline;        // C's argv
-  bool zombie_seen = false;                // D held a zombie child for kZombieHold
+  bool zombie_seen = false;                // D held a zombie child, idle, for kZombieHold
   std::vector<pid_t> lingering;            // processes other than G and C after D exited
   // C as watched by the suite.
   std::optional<Clock::time_point> adopted_at;  // first seen as S's child
+  // Times count only while the other process was idle (world.h's Idle):
+  // a busy machine delays processes, it does not make them guilty.
   std::optional<Clock::time_point> foreign_at;  // last seen alive as another's child
   pid_t foreign_parent = 0;                     // that other parent
-  Millis zombie_hold{0};                        // longest held as a zombie by another
+  Clock::duration foreign_hold{};               // ... after the PID was known, that parent idle
+  Clock::duration zombie_hold{};                // held as a zombie by another, the holder idle
   pid_t zombie_holder = 0;
   bool command_gone = false;   // exited and reaped (by anyone)
   bool command_alive = false;  // after the action
@@ -162,6 +166,21 @@ struct Trial {
 std::string Ms(Clock::duration d) {
   return std::to_string(std::chrono::duration_cast<Millis>(d).count()) + " ms";
 }
+
+// How long some process was to blame: the sum of the intervals between
+// consecutive observations that both found it so.
+class BlameClock {
+ public:
+  void Observe(Clock::time_point now, bool blamed) {
+    if (blamed && last_) total_ += now - *last_;
+    last_ = blamed ? std::optional<Clock::time_point>(now) : std::nullopt;
+  }
+  Clock::duration total() const { return total_; }
+
+ private:
+  std::optional<Clock::time_point> last_;
+  Clock::duration total_{};
+};
 
 // Sends SIG to every other process of the caller's session.
 void SignalSession(int sig) {
@@ -358,12 +377,13 @@ namespace {
   shared->status.store(status);
   shared->done.store(1);
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-    if (at_return == AtReturn::kKillGroup) kill(0, SIGKILL);
+    if (at_return == AtReturn::kKillGroup) kill(0, SIGKILL);  // G too: S sees it die
     if (at_return == AtReturn::kHangupSession) {
       kill(0, SIGHUP);
       SignalSession(SIGHUP);  // members that left the group but not the session
     }
   }
+  shared->acted.store(1);
   auto end = Clock::now() + kCallerLifetime;
   while (!shared->release.load() && Clock::now() < end) std::this_thread::sleep_for(Millis(1));
   _exit(0);
@@ -404,10 +424,14 @@ class TrialRun {
     }
     if (cpid != 0 && spec_.linger_ms >= 1000) Inspect(cpid);
     Act();
+    // G's own action at return is over once G says so or died by it.
+    if (spec_.at_return != AtReturn::kNothing) {
+      WatchUntil([&] { return shared_->acted.load() || !Running(t_.caller); }, kSettleDeadline);
+    }
     if (cpid != 0 && !t_.command_gone) {
       std::this_thread::sleep_for(kSignalWindow);
       Observe();
-      t_.command_alive = Running(cpid);
+      t_.command_alive = reap_testing::Surviving(cpid);
     }
     return t_;
   }
@@ -519,27 +543,26 @@ class TrialRun {
     }
     if (st->ppid == self && !t_.adopted_at) t_.adopted_at = now;
     bool zombie = reap::HasExited(st->state);
-    if (zombie && st->ppid != self) {
-      if (!zombie_since_) zombie_since_ = now;
-      auto held = std::chrono::duration_cast<Millis>(now - *zombie_since_);
-      if (held >= t_.zombie_hold) {
-        t_.zombie_hold = held;
-        t_.zombie_holder = st->ppid;
-      }
-    } else if (!zombie && st->ppid != self) {
-      t_.foreign_at = now;
-      t_.foreign_parent = st->ppid;
-    }
+    bool foreign = st->ppid != self;
+    bool parent_idle = foreign && reap_testing::Idle(st->ppid);
+    if (foreign) (zombie ? t_.zombie_holder : t_.foreign_parent) = st->ppid;
+    if (foreign && !zombie) t_.foreign_at = now;
+    zombie_blame_.Observe(now, zombie && parent_idle);
+    foreign_blame_.Observe(now, !zombie && parent_idle && t_.known);
+    t_.zombie_hold = zombie_blame_.total();
+    t_.foreign_hold = foreign_blame_.total();
   }
 
-  // A zombie reaped within microseconds is normal; one the detacher still
-  // holds kZombieHold later is an intermediate it does not reap.
+  // A zombie reaped within microseconds is normal; one the detacher holds
+  // while idle for kZombieHold is an intermediate it does not reap.
   void WatchDetacherZombies(Clock::time_point now) {
+    bool idle = reap_testing::Idle(t_.detacher);
     for (pid_t kid : reap::ListChildren(t_.detacher)) {
       auto st = reap::ReadProcStat(kid);
       if (!st.ok() || st->state != 'Z') continue;
-      auto [it, fresh] = detacher_zombies_.emplace(kid, now);
-      if (!fresh && now - it->second >= kZombieHold) t_.zombie_seen = true;
+      BlameClock& held = detacher_zombies_[kid];
+      held.Observe(now, idle);
+      if (held.total() >= kZombieHold) t_.zombie_seen = true;
     }
   }
 
@@ -627,8 +650,8 @@ class TrialRun {
   std::vector<std::string> argv_;
   SharedPage* shared_ = nullptr;
   int out_ = -1, err_ = -1;
-  std::optional<Clock::time_point> zombie_since_;
-  std::map<pid_t, Clock::time_point> detacher_zombies_;
+  BlameClock zombie_blame_, foreign_blame_;
+  std::map<pid_t, BlameClock> detacher_zombies_;
 };
 
 Trial RunTrial(const Description& d, const SuiteOptions& o, const TrialSpec& spec) {
@@ -799,13 +822,13 @@ class Suite {
     const Trial& t = Base();
     std::optional<std::string> f = WhyNoCommand(t);
     const char* when = ReportsPid() ? "its PID was reported" : "the detacher returned";
-    if (!f && t.foreign_at && *t.foreign_at - t.known_at > kPromptAdoption) {
-      f = "the command was still the child of " + DetacherRole(t, t.foreign_parent) + " " +
-          Ms(*t.foreign_at - t.known_at) + " after " + when;
+    if (!f && t.foreign_hold > kPromptAdoption) {
+      f = "the command stayed the child of " + DetacherRole(t, t.foreign_parent) + ", which idled for " +
+          Ms(t.foreign_hold) + " after " + when;
     }
     if (!f && !t.adopted_at)
       f = "the command was never adopted (its parent stays " + DetacherRole(t, t.foreign_parent) + ")";
-    std::string ok = "adopted within " + Ms(kPromptAdoption) + " of the moment " + when;
+    std::string ok = "adopted before its other parent idled for " + Ms(kPromptAdoption) + " after " + when;
     return PassUnless(f, ok);
   }
 
@@ -884,12 +907,12 @@ class Suite {
                     " but the command was " + std::to_string(t.command->pid));
       }
       if (t.zombie_hold > kZombieHold) {
-        return Fail(what + DetacherRole(t, t.zombie_holder) + " held it as a zombie for " +
+        return Fail(what + DetacherRole(t, t.zombie_holder) + " held it as a zombie, idle, for " +
                     Ms(t.zombie_hold) + (t.command_gone ? "" : " (and still did)"));
       }
       delays += std::string(delays.empty() ? "" : ",") + std::to_string(spec.linger_ms);
     }
-    return Pass("exits after " + delays + " ms: no zombie held by anyone but the adopter for " +
+    return Pass("exits after " + delays + " ms: no zombie held by an idle process but the adopter for " +
                 Ms(kZombieHold) + ", PID exact");
   }
 

@@ -1,5 +1,15 @@
 // The suite must fail every zoo member on the property its flaw breaks, and
 // pass the correct baseline. Proves the suite's checks can fail.
+//
+// With REAP_CPU_LOAD=N in the environment (zoo_stress_test), N CPU-bound
+// processes spin beside every run: the verdicts must not change.
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
 #include <set>
 #include <string>
 #include <vector>
@@ -9,6 +19,33 @@
 #include "testing/world.h"
 
 namespace {
+
+// Spinners started before the tests and ended, by PID, after them.
+class CpuLoad : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    const char* n = std::getenv("REAP_CPU_LOAD");
+    for (int i = 0; n != nullptr && i < std::atoi(n); ++i) {
+      pid_t pid = fork();
+      if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the test
+        for (volatile unsigned long x = 0;; x = x + 1) {
+        }
+      }
+      if (pid > 0) spinners_.push_back(pid);
+    }
+    if (!spinners_.empty())
+      std::fprintf(stderr, "zoo: %zu CPU-bound processes spin beside the runs\n", spinners_.size());
+  }
+  void TearDown() override {
+    for (pid_t pid : spinners_) kill(pid, SIGKILL);
+    for (pid_t pid : spinners_) waitpid(pid, nullptr, 0);
+  }
+
+ private:
+  std::vector<pid_t> spinners_;
+};
+const auto* const kLoad = ::testing::AddGlobalTestEnvironment(new CpuLoad);
 
 struct Member {
   const char* flaw;
