@@ -1,6 +1,6 @@
 // The two baselines of the peer table (bench/baselines.h), timed by the
 // same latency mode as the shims of the other languages
-// (testing/conformance/shims/latency.h):
+// (conformance/shims/latency.h):
 //   baseline_shim posix_spawn|double_fork --latency MIB REGIME SECONDS PROGRAM
 #include <errno.h>
 #include <fcntl.h>
@@ -12,7 +12,7 @@
 #include <cstring>
 
 #include "bench/baselines.h"
-#include "testing/conformance/shims/latency.h"
+#include "conformance/shims/latency.h"
 
 namespace {
 

@@ -46,7 +46,7 @@ for a in median mean stddev; do
 done
 
 # 2. The peers: each detach API driven by a small program in its own
-# language (testing/conformance/shims, latency mode of latency.h), all with
+# language (conformance/shims, latency mode of latency.h), all with
 # the same method: per call, median and 10th-90th percentile.
 peers=(
   "reap::Detach|$reap_shim"
@@ -167,7 +167,7 @@ detach_hi_loop=$(peer reap::Detach loop $hi 4) detach_hi_iso=$(peer reap::Detach
   echo "  repetitions. The process is a subreaper and reaps everything."
   echo "- **peers**: each API called by a small program in its own language, the same program"
   echo "  whose server mode the conformance suite judges"
-  echo "  ([testing/conformance/shims](../testing/conformance/shims), \`--latency\`), at"
+  echo "  ([conformance/shims](../conformance/shims), \`--latency\`), at"
   echo "  ${sizes[*]} MiB of touched caller memory. Median of up to 300 calls (at least 10,"
   echo "  for ${budget} s), with the 10th-90th percentile in brackets. Back to back (loop) the"
   echo "  fast APIs are bimodal: a call either overlaps the previous command's start-up on the"

@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "testing/conformance/description.h"
+#include "conformance/description.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto d = reap_conformance::ParseDescription(std::string_view(reinterpret_cast<const char*>(data), size));

@@ -49,7 +49,7 @@ class DetachTest : public ::testing::Test {
 
   static Command Probe(std::vector<std::string> args = {}) {
     Command c;
-    c.program = reap_testing::Runfile("testing/probe/probe");
+    c.program = reap_testing::Runfile("conformance/probe/probe");
     c.args = std::move(args);
     if (c.args.empty()) c.args = {"--linger-ms", "20000"};
     return c;
@@ -513,7 +513,8 @@ TEST_F(DetachTest, EnvironmentInheritSetUnsetClear) {
 
 TEST_F(DetachTest, PathLookupUsesTheCommandsPath) {
   std::string dir = reap_testing::TempDir();
-  ASSERT_EQ(symlink(reap_testing::Runfile("testing/probe/probe").c_str(), (dir + "/my-probe").c_str()), 0);
+  ASSERT_EQ(symlink(reap_testing::Runfile("conformance/probe/probe").c_str(), (dir + "/my-probe").c_str()),
+            0);
   Command c;
   c.program = "my-probe";
   c.args = {"--linger-ms", "20000"};

@@ -64,7 +64,7 @@ class ReaperTest : public ::testing::Test {
 
   reap_testing::World world_;
   std::string reaper_ = reap_testing::Runfile("reaper/reaper");
-  std::string probe_ = reap_testing::Runfile("testing/probe/probe");
+  std::string probe_ = reap_testing::Runfile("conformance/probe/probe");
 };
 
 TEST_F(ReaperTest, ModernFormPrintsPidAndNewline) {

@@ -12,20 +12,12 @@
 #include <string>
 #include <vector>
 
+#include "conformance/probe_report.h"
+
 namespace reap_testing {
 
-// What the probe (the detached command) said about itself, from inside.
-struct ProbeReport {
-  pid_t pid = 0, ppid = 0, pgid = 0, sid = 0;
-  int tty = -1;
-  std::uint64_t start = 0, sigign = ~0ull, sigblk = ~0ull;
-  std::vector<int> fds;
-};
-// Parses one line written by testing/probe ("pid=.. ppid=.. ...").
-std::optional<ProbeReport> ParseProbeReport(const std::string& line);
-
-// The report the probe wrote to PATH (its first line), once it is complete.
-std::optional<ProbeReport> ReadProbeReport(const std::string& path);
+using reap_conformance::ProbeReport;
+using reap_conformance::ReadProbeReport;
 
 // What the caller (P) learned from the detacher.
 struct CallerResult {

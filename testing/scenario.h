@@ -51,7 +51,7 @@ std::ostream& operator<<(std::ostream& os, const Schedule& s);
 
 struct ScenarioConfig {
   Via via = Via::kLibrary;
-  std::string probe;   // path of testing/probe
+  std::string probe;   // path of conformance/probe
   std::string reaper;  // path of the reaper binary with fault points
 };
 

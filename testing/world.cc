@@ -27,15 +27,6 @@ extern char** environ;
 
 namespace reap_testing {
 
-bool PollUntil(const std::function<bool()>& pred, Millis deadline) {
-  auto end = std::chrono::steady_clock::now() + deadline;
-  for (;;) {
-    if (pred()) return true;
-    if (std::chrono::steady_clock::now() >= end) return pred();
-    std::this_thread::sleep_for(Millis(2));
-  }
-}
-
 World::World() {
   auto st = reap::BecomeSubreaper();
   if (!st.ok()) {
@@ -86,22 +77,6 @@ void World::KillAll() {
     for (pid_t pid : kids) AwaitExitAndReap(pid, Millis(2000));
   }
   std::fprintf(stderr, "World: children still present after 10 s\n");
-}
-
-bool KillAllDescendants(Reaps* reaps, Millis deadline, const std::function<bool(pid_t)>& spare) {
-  auto end = std::chrono::steady_clock::now() + deadline;
-  for (;;) {
-    reaps->Collect();
-    std::vector<pid_t> left = Descendants(getpid());
-    if (left.empty()) return true;
-    if (std::chrono::steady_clock::now() > end) return false;
-    for (pid_t pid : left) {
-      if (spare && spare(pid)) continue;
-      kill(pid, SIGCONT);
-      kill(pid, SIGKILL);
-    }
-    std::this_thread::sleep_for(Millis(1));
-  }
 }
 
 RunResult Run(const std::vector<std::string>& argv, Millis deadline,
@@ -192,84 +167,6 @@ std::string Runfile(const std::string& rel) {
   char cwd[4096];
   if (getcwd(cwd, sizeof cwd) != nullptr) return std::string(cwd) + "/" + rel;
   return rel;
-}
-
-std::string TempDir() {
-  const char* base = getenv("TEST_TMPDIR");
-  std::string templ = std::string(base ? base : "/tmp") + "/reap.XXXXXX";
-  if (mkdtemp(templ.data()) == nullptr) std::abort();
-  return templ;
-}
-
-std::vector<pid_t> Descendants(pid_t root) {
-  std::map<pid_t, pid_t> parent;
-  DIR* dir = opendir("/proc");
-  if (dir == nullptr) return {};
-  while (dirent* e = readdir(dir)) {
-    if (e->d_name[0] < '1' || e->d_name[0] > '9') continue;
-    pid_t pid = static_cast<pid_t>(std::atoi(e->d_name));
-    auto st = reap::ReadProcStat(pid);
-    if (st.ok()) parent[pid] = st->ppid;
-  }
-  closedir(dir);
-  std::vector<pid_t> out;
-  for (const auto& [pid, ppid] : parent) {
-    pid_t up = ppid;
-    for (int depth = 0; depth < 64 && up > 0; ++depth) {  // bounded: no cycles
-      if (up == root) {
-        out.push_back(pid);
-        break;
-      }
-      auto it = parent.find(up);
-      if (it == parent.end()) break;
-      up = it->second;
-    }
-  }
-  return out;  // ascending: std::map order
-}
-
-std::vector<pid_t> DescendantsInSession(pid_t sid) {
-  std::vector<pid_t> out;
-  for (pid_t pid : Descendants(getpid())) {
-    auto st = reap::ReadProcStat(pid);
-    if (st.ok() && st->session == sid) out.push_back(pid);
-  }
-  return out;
-}
-
-bool Running(pid_t pid) {
-  auto st = reap::ReadProcStat(pid);
-  return st.ok() && !reap::HasExited(st->state);
-}
-
-bool Surviving(pid_t pid) {
-  auto status = reap::ReadProcStatus(pid);
-  return Running(pid) && status.ok() && (status->sig_pnd & (1ull << (SIGKILL - 1))) == 0;
-}
-
-bool Idle(pid_t pid) {
-  auto st = reap::ReadProcStat(pid);
-  return st.ok() && (st->state == 'S' || st->state == 'T' || st->state == 't');
-}
-
-bool Exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
-
-std::string ReadAll(const std::string& path) {
-  auto text = reap::ReadSmallFile(path);
-  return text.ok() ? text.value() : "";
-}
-
-void Reaps::Collect() {
-  for (const reap::Reaped& r : reap::ReapExited()) status[r.pid] = r.status;
-}
-
-bool PollReaping(Reaps* reaps, const std::function<bool()>& pred, Millis deadline) {
-  return PollUntil(
-      [&] {
-        reaps->Collect();
-        return pred();
-      },
-      deadline);
 }
 
 std::vector<std::string> RunInPidNamespace(const std::function<std::vector<std::string>()>& fn) {

@@ -65,7 +65,7 @@ std::map<std::string, int>& Cases() {
 ScenarioConfig Config(Via via) {
   ScenarioConfig c;
   c.via = via;
-  c.probe = reap_testing::Runfile("testing/probe/probe");
+  c.probe = reap_testing::Runfile("conformance/probe/probe");
   c.reaper = reap_testing::Runfile("reaper/reaper_faults");
   return c;
 }

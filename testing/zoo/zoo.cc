@@ -52,7 +52,7 @@
 #include <string>
 #include <vector>
 
-#include "testing/conformance/json_argv.h"
+#include "conformance/json_argv.h"
 
 namespace {
 

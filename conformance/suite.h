@@ -1,0 +1,71 @@
+// The conformance suite: runs a detacher's command line around the probe and
+// judges each property from what /proc and the probe show.
+#ifndef REAP_CONFORMANCE_SUITE_H_
+#define REAP_CONFORMANCE_SUITE_H_
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "conformance/description.h"
+
+namespace reap_conformance {
+
+// kInconclusive: the suite could not exercise the claim often enough to
+// decide (never a PASS in disguise; exit status 3).
+enum class Status { kPass, kFail, kSkip, kInconclusive };
+const char* StatusName(Status s);
+
+struct Verdict {
+  std::string property;
+  Status status = Status::kSkip;
+  std::string reason;  // one line
+  double seconds = 0;  // time spent on this property's trials
+};
+
+struct SuiteOptions {
+  // The command the suite detaches: PROBE PROBE_ARGS... --report ... It
+  // reports its identity from inside and lingers (conformance/probe).
+  std::string probe;
+  std::vector<std::string> probe_args;
+  int rounds = 20;                             // random-fault rounds that must exercise the claim
+  int trials = 30;                             // trials of each action in safe-at-return
+  unsigned seed = 1;                           // for the random faults and delays
+  std::map<std::string, std::string> defines;  // {NAME} -> VALUE
+  // Called as each property's verdict is known (progress reports).
+  std::function<void(const Verdict&)> on_verdict;
+};
+
+// The fds the caller hands the detacher on top of 0-2, all inheritable: low
+// ones, one above Node's close-on-exec range (0-16), and one at 1000.
+const std::vector<int>& CallerExtraFds();
+
+// Checks what can be checked before anything runs: the template expands,
+// and its program exists and is executable. Returns "" or one line.
+std::string CheckRunnable(const Description& d, const SuiteOptions& o);
+
+// One plain run of D (no fault, nothing checked but that it ran the probe
+// as given), before any verdict: "" or one line saying what happened, e.g.
+// that the command never ran. Such a description is a configuration error,
+// not a detacher with failed properties. Same caller rules as RunSuite.
+std::string CheckPlainRun(const Description& d, const SuiteOptions& o);
+
+// Runs every property against D. The calling process must be a subreaper
+// (not PID 1: see main.cc); it reaps and kills everything the suite started.
+std::vector<Verdict> RunSuite(const Description& d, const SuiteOptions& o);
+
+// True when some claimed property failed.
+bool AnyFailure(const std::vector<Verdict>& v);
+// True when some claimed property could not be decided.
+bool AnyInconclusive(const std::vector<Verdict>& v);
+
+// Words for what a wait status, a signal number and a signal mask mean:
+// "exit 127", "killed by SIGKILL"; "SIGHUP"; "SIGINT SIGQUIT".
+std::string DescribeWaitStatus(int status);
+std::string SignalName(int sig);
+std::string DescribeSignalMask(unsigned long long mask);
+
+}  // namespace reap_conformance
+
+#endif  // REAP_CONFORMANCE_SUITE_H_
