@@ -28,31 +28,6 @@ bool IsKey(const std::string& key) {
 
 }  // namespace
 
-const std::vector<std::string>& PropertyNames(Mode mode) {
-  static const std::vector<std::string> cli = {
-      "exec-failure",        "argv-literal",    "new-session",     "reparented",   "prompt-adoption",
-      "survives-group-kill", "survives-hangup", "safe-at-return",  "quick-exit",   "clean-signals",
-      "no-leaked-fds",       "stdio-detached",  "no-intermediate", "pid-accurate", "random-faults",
-  };
-  static const std::vector<std::string> server = {
-      "exec-failure",   "argv-literal",        "new-session",   "reparented",
-      "no-zombies",     "survives-group-kill", "clean-signals", "no-leaked-fds",
-      "stdio-detached", "pid-accurate",        "random-faults",
-  };
-  return mode == Mode::kCli ? cli : server;
-}
-
-const std::vector<std::string>& PropertyNames() {
-  static const std::vector<std::string> all = [] {
-    std::vector<std::string> v = PropertyNames(Mode::kCli);
-    for (const auto& p : PropertyNames(Mode::kServer)) {
-      if (std::find(v.begin(), v.end(), p) == v.end()) v.push_back(p);
-    }
-    return v;
-  }();
-  return all;
-}
-
 reap::Status SetField(Description* d, const std::string& key, const std::string& value) {
   if (key == "name") {
     d->name = value;
@@ -80,8 +55,7 @@ reap::Status SetField(Description* d, const std::string& key, const std::string&
   } else if (key == "unclaimed") {
     std::istringstream in(value);
     for (std::string p; in >> p;) {
-      const auto& all = PropertyNames();
-      if (std::find(all.begin(), all.end(), p) == all.end()) return Invalid("unknown property '" + p + "'");
+      if (FindProperty(p) == nullptr) return Invalid("unknown property '" + p + "'");
       d->unclaimed.insert(p);
     }
   } else {

@@ -31,15 +31,12 @@
 #include <string_view>
 #include <vector>
 
+#include "conformance/properties.h"
 #include "reap/error.h"
 
 namespace reap_conformance {
 
 enum class PidSource { kStdout, kPidfile, kAdopted };
-
-// How the detacher is driven: a command line that exits (cli), or a server
-// that stays alive and detaches one command per request line (server).
-enum class Mode { kCli, kServer };
 
 struct Description {
   std::string name;
@@ -73,11 +70,6 @@ struct CommandSpec {
 // Expands the template into argv. Unknown placeholders are errors.
 reap::Result<std::vector<std::string>> Expand(const Description& d, const CommandSpec& c,
                                               const std::map<std::string, std::string>& defines);
-
-// Every property the suite checks, in report order, for each mode; and the
-// union (what `unclaimed` may name).
-const std::vector<std::string>& PropertyNames(Mode mode);
-const std::vector<std::string>& PropertyNames();
 
 }  // namespace reap_conformance
 

@@ -114,6 +114,13 @@ std::string ReadAll(const std::string& path) {
   return text.ok() ? text.value() : "";
 }
 
+std::string FdTarget(pid_t pid, int fd) {
+  char buf[4096];
+  std::string link = "/proc/" + std::to_string(pid) + "/fd/" + std::to_string(fd);
+  ssize_t n = readlink(link.c_str(), buf, sizeof buf);
+  return n < 0 ? std::string("(closed)") : std::string(buf, static_cast<std::size_t>(n));
+}
+
 bool Exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
 
 }  // namespace reap_conformance

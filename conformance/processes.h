@@ -43,6 +43,9 @@ bool Surviving(pid_t pid);
 // time it spends so, not for the time a busy machine keeps it from running.
 bool Idle(pid_t pid);
 
+// readlink of /proc/PID/fd/FD, or "(closed)".
+std::string FdTarget(pid_t pid, int fd);
+
 // Whether PATH exists.
 bool Exists(const std::string& path);
 

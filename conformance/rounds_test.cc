@@ -1,10 +1,10 @@
 // A randomized property never passes on rounds that tested nothing.
 #include <string>
 
-#include "conformance/suite_internal.h"
+#include "conformance/properties.h"
 #include "gtest/gtest.h"
 
-namespace reap_conformance::internal {
+namespace reap_conformance {
 namespace {
 
 std::string About() { return "(about)"; }
@@ -53,4 +53,4 @@ TEST(DrawRounds, StopsAtTheFirstViolation) {
 }
 
 }  // namespace
-}  // namespace reap_conformance::internal
+}  // namespace reap_conformance

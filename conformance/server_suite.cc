@@ -19,13 +19,16 @@
 #include <random>
 #include <thread>
 
+#include "conformance/caller.h"
+#include "conformance/describe.h"
 #include "conformance/json_argv.h"
 #include "conformance/probe_report.h"
 #include "conformance/processes.h"
-#include "conformance/suite_internal.h"
+#include "conformance/properties.h"
+#include "conformance/runners.h"
 #include "reap/proc.h"
 
-namespace reap_conformance::internal {
+namespace reap_conformance {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -33,9 +36,6 @@ using Clock = std::chrono::steady_clock;
 // Deadlines, in the order they nest.
 constexpr Millis kReplyDeadline(5000);   // one reply line
 constexpr Millis kReportDeadline(5000);  // a started command's report
-constexpr Millis kAdoptionGrace(500);    // a command may stay the server's child this long
-constexpr Millis kZombieGrace(1000);     // after the last short command exited
-constexpr Millis kSignalWindow(20);      // for a signal to act
 constexpr Millis kStopDeadline(10000);   // server and everything left, killed and reaped
 constexpr int kShortCommands = 50;       // exit after 0-50 ms
 constexpr int kLongCommands = 5;         // linger
@@ -234,37 +234,52 @@ class ServerSuite {
   ServerSuite(const Description& d, const SuiteOptions& o) : d_(d), o_(o), rng_(o.seed), server_(d, o) {}
 
   std::vector<Verdict> Run() {
-    using Check = Outcome (ServerSuite::*)();
-    static const std::pair<const char*, Check> kTable[] = {
-        {"exec-failure", &ServerSuite::ExecFailure},
-        {"argv-literal", &ServerSuite::ArgvLiteral},
-        {"new-session", &ServerSuite::NewSession},
-        {"reparented", &ServerSuite::Reparented},
-        {"no-zombies", &ServerSuite::NoZombies},
-        {"survives-group-kill", &ServerSuite::SurvivesGroupKill},
-        {"clean-signals", &ServerSuite::CleanSignals},
-        {"no-leaked-fds", &ServerSuite::NoLeakedFds},
-        {"stdio-detached", &ServerSuite::StdioDetached},
-        {"pid-accurate", &ServerSuite::PidAccurate},
-        {"random-faults", &ServerSuite::RandomFaults},
-    };
-    std::vector<std::string> names;
-    for (const auto& row : kTable) names.emplace_back(row.first);
-    if (names != PropertyNames(Mode::kServer)) {
-      std::fprintf(stderr, "reaper-conformance: internal error: server property table differs\n");
-      std::abort();
-    }
     started_ = server_.Start();
     std::vector<Verdict> out;
-    for (const auto& [name, check] : kTable) {
+    for (const Property& p : Properties()) {
+      if (!p.server) continue;
       auto start = Clock::now();
-      Outcome r = (this->*check)();
-      out.push_back(Conclude(d_, o_, name, r.status, r.reason, start));
+      Outcome r = Judge(p.id);
+      out.push_back(Conclude(d_, o_, p.name, r, start));
     }
     return out;
   }
 
  private:
+  Outcome Judge(PropertyId id) {
+    switch (id) {
+      case PropertyId::kExecFailure:
+        return ExecFailure();
+      case PropertyId::kArgvLiteral:
+        return ArgvLiteral();
+      case PropertyId::kNewSession:
+        return NewSession();
+      case PropertyId::kReparented:
+        return Reparented();
+      case PropertyId::kNoZombies:
+        return NoZombies();
+      case PropertyId::kSurvivesGroupKill:
+        return SurvivesGroupKill();
+      case PropertyId::kCleanSignals:
+        return CleanSignals();
+      case PropertyId::kNoLeakedFds:
+        return NoLeakedFds();
+      case PropertyId::kStdioDetached:
+        return StdioDetached();
+      case PropertyId::kPidAccurate:
+        return PidAccurate();
+      case PropertyId::kRandomFaults:
+        return RandomFaults();
+      case PropertyId::kPromptAdoption:  // CLI mode only: a server does not return
+      case PropertyId::kSurvivesHangup:
+      case PropertyId::kSafeAtReturn:
+      case PropertyId::kQuickExit:
+      case PropertyId::kNoIntermediate:
+        break;
+    }
+    return Fail("internal: not judged in server mode");
+  }
+
   // Why the server cannot be asked anything (or nullopt).
   std::optional<std::string> Broken() {
     if (!started_.empty()) return "the server could not be started: " + started_;
@@ -314,36 +329,33 @@ class ServerSuite {
   }
 
   Outcome ArgvLiteral() {
-    std::vector<std::string> payload = {"two words", "'single'",     "\"double\"", "semi;colon", "$(echo x)",
-                                        "`echo x`",  "line1\nline2", "*",          "$HOME",      ""};
+    std::string marker = TempDir() + "/ran";
+    std::vector<std::string> payload = TrickyArguments(marker);
     Request r = server_.Issue(Program::kProbe, 20000, payload);
     if (r.ok) server_.AwaitReport(&r);
-    if (auto f = WhyNoCommand(r)) return Fail(*f);
-    std::vector<std::string> argv;
-    PollUntil(
-        [&] {
-          auto a = reap::ReadCmdline(r.report->pid);
-          if (a.ok()) argv = a.value();
-          return !argv.empty();
-        },
-        Millis(2000));
-    auto it = std::find(argv.begin(), argv.end(), "--");
-    std::vector<std::string> got(it == argv.end() ? argv.end() : it + 1, argv.end());
-    if (got != payload) {
-      return Fail("arguments were changed on the way (got " + std::to_string(got.size()) + " of " +
-                  std::to_string(payload.size()) + " intact)");
+    std::optional<std::string> f = WhyNoCommand(r);
+    if (!f) {
+      std::vector<std::string> argv;
+      PollUntil(
+          [&] {
+            auto a = reap::ReadCmdline(r.report->pid);
+            if (a.ok()) argv = a.value();
+            return !argv.empty();
+          },
+          Millis(2000));
+      f = ArgvViolation(argv, payload, Exists(marker));
     }
-    return Pass("spaces, quotes, ; $() ` newline * $HOME and an empty argument arrive literally");
+    unlink(marker.c_str());
+    rmdir(marker.substr(0, marker.rfind('/')).c_str());
+    return PassUnless(f, kArgvLiteralPasses);
   }
 
   Outcome NewSession() {
     const Request& r = Base();
     if (auto f = WhyNoCommand(r)) return Fail(*f);
-    pid_t server = server_.pid();
-    if (r.report->sid == server) return Fail("the command stays in the server's session");
-    if (r.report->pgid == server) return Fail("the command stays in the server's process group");
-    if (r.report->tty != 0) return Fail("the command has a controlling terminal");
-    return Pass("sid " + std::to_string(r.report->sid));
+    // The server leads its session and its group.
+    return PassUnless(NewSessionViolation(*r.report, server_.pid(), server_.pid(), "server"),
+                      "sid " + std::to_string(r.report->sid));
   }
 
   Outcome Reparented() {
@@ -355,7 +367,8 @@ class ServerSuite {
       if (auto f = WhyNoCommand(r)) return Fail(*f);
       longs.push_back(std::move(r));
     }
-    server_.Idle(kAdoptionGrace);
+    const auto window = PropertyOf(PropertyId::kReparented).window;
+    server_.Idle(window);
     int children = 0;
     for (const Request& r : longs) {
       auto st = reap::ReadProcStat(r.report->pid);
@@ -364,8 +377,7 @@ class ServerSuite {
     long_ = longs;
     if (children) {
       return Fail(std::to_string(children) + " of " + std::to_string(kLongCommands) +
-                  " lingering commands are still the server's children " +
-                  std::to_string(kAdoptionGrace.count()) + " ms after the reply");
+                  " lingering commands are still the server's children " + Ms(window) + " after the reply");
     }
     return Pass(std::to_string(kLongCommands) +
                 " lingering commands adopted by the subreaper while the server runs");
@@ -384,7 +396,8 @@ class ServerSuite {
       server_.AwaitReport(&r);
       if (auto f = WhyNoCommand(r)) return Fail(*f);
     }
-    server_.Idle(Millis(50) + kZombieGrace);
+    const auto window = PropertyOf(PropertyId::kNoZombies).window;
+    server_.Idle(Millis(50) + window);
     int zombies = 0;
     for (const Request& r : shorts) {
       auto st = reap::ReadProcStat(r.report->pid);
@@ -392,8 +405,7 @@ class ServerSuite {
     }
     if (zombies) {
       return Fail(std::to_string(zombies) + " of " + std::to_string(kShortCommands) +
-                  " commands that exited after 0-50 ms are zombies of the server " +
-                  std::to_string(kZombieGrace.count()) + " ms later");
+                  " commands that exited after 0-50 ms are zombies of the server " + Ms(window) + " later");
     }
     return Pass(std::to_string(kShortCommands) +
                 " commands exited after 0-50 ms: no zombie left in the server");
@@ -420,59 +432,30 @@ class ServerSuite {
   Outcome CleanSignals() {
     const Request& r = Base();
     if (auto f = WhyNoCommand(r)) return Fail(*f);
-    std::string what;
-    if (r.report->sigign) what = DescribeSignalMask(r.report->sigign) + " ignored";
-    if (r.report->sigblk)
-      what += (what.empty() ? "" : ", ") + DescribeSignalMask(r.report->sigblk) + " blocked";
-    if (!what.empty()) return Fail("starts with " + what);
-    return Pass("no ignored, no blocked signal (" + CallerSignalsText() + ")");
+    return PassUnless(CleanSignalsViolation(*r.report),
+                      "no ignored, no blocked signal (" + CallerSignalsText() + ")");
   }
 
   Outcome NoLeakedFds() {
     const Request& r = Base();
     if (auto f = WhyNoCommand(r)) return Fail(*f);
-    const auto& extras = CallerExtraFds();
-    std::vector<int> from_caller, other;
-    for (int fd : r.report->fds) {
-      if (fd <= 2) continue;
-      (std::count(extras.begin(), extras.end(), fd) ? from_caller : other).push_back(fd);
-    }
-    std::string f;
-    if (!from_caller.empty())
-      f = "the command holds the server's fds " + Join(from_caller) + " (of " + Join(extras) + ")";
-    if (!other.empty()) {
-      f += (f.empty() ? "the command holds" : " and") + std::string(" fds ") + Join(other) +
-           " that the server was not started with";
-    }
-    if (!f.empty()) return Fail(f);
-    return Pass("only 0,1,2 although the server had inheritable fds " + Join(extras));
+    return PassUnless(LeakedFdsViolation(*r.report, CallerExtraFds(), "server"),
+                      "only 0,1,2 although the server had inheritable fds " + Join(CallerExtraFds()));
   }
 
   Outcome StdioDetached() {
     const Request& r = Base();
     if (auto f = WhyNoCommand(r)) return Fail(*f);
-    for (int fd = 0; fd < 3; ++fd) {
-      std::string target = FdTarget(r.report->pid, fd);
-      if (std::count(server_.pipes().begin(), server_.pipes().end(), target)) {
-        return Fail("fd " + std::to_string(fd) + " is the server's own " + (target) +
-                    " (its stdin or stdout: the command can write into the server's protocol)");
-      }
-      if (target.rfind("/dev/pts", 0) == 0 || target.rfind("/dev/tty", 0) == 0) {
-        return Fail("fd " + std::to_string(fd) + " is the terminal " + target);
-      }
-    }
-    return Pass("0,1,2 on " + FdTarget(r.report->pid, 0));
+    std::vector<std::string> targets;
+    for (int fd = 0; fd < 3; ++fd) targets.push_back(FdTarget(r.report->pid, fd));
+    return PassUnless(StdioViolation(targets, server_.pipes(), "server"), "0,1,2 on " + targets[0]);
   }
 
   Outcome PidAccurate() {
     if (d_.pid == PidSource::kAdopted) return {Status::kSkip, "the server replies no PID"};
     const Request& r = Base();
     if (auto f = WhyNoCommand(r)) return Fail(*f);
-    if (*r.pid != r.report->pid) {
-      return Fail("replied pid " + std::to_string(*r.pid) + " but the command is pid " +
-                  std::to_string(r.report->pid));
-    }
-    return Pass("the replied PID is the command's own");
+    return PassUnless(PidViolation(*r.pid, r.report->pid), "the replied PID is the command's own");
   }
 
   // Each round: a fresh server answers one plain request (so it is up and in
@@ -526,10 +509,9 @@ class ServerSuite {
       if (!r.report) return {true, what + "replied '" + r.reply + "' (success) but no command ran"};
       s.Idle(kSignalWindow);
       if (!Surviving(r.report->pid)) return {true, what + "the command died"};
-      if (r.report->sid == s.pid()) return {true, what + "the command stayed in the server's session"};
-      if (r.pid && *r.pid != r.report->pid) {
-        return {true, what + "replied pid " + std::to_string(*r.pid) + " but the command is " +
-                          std::to_string(r.report->pid)};
+      if (auto f = NewSessionViolation(*r.report, s.pid(), s.pid(), "server")) return {true, what + *f};
+      if (r.pid) {
+        if (auto f = PidViolation(*r.pid, r.report->pid)) return {true, what + *f};
       }
       return {true, std::nullopt};
     };
@@ -570,4 +552,4 @@ std::vector<Verdict> RunServerSuite(const Description& d, const SuiteOptions& o)
   return suite.Run();
 }
 
-}  // namespace reap_conformance::internal
+}  // namespace reap_conformance

@@ -1,5 +1,6 @@
-// The conformance suite: runs a detacher's command line around the probe and
-// judges each property from what /proc and the probe show.
+// The conformance suite: runs a detacher (a command line, or a server that
+// detaches on request) around the probe and judges each property
+// (properties.h) from what /proc and the probe show.
 #ifndef REAP_CONFORMANCE_SUITE_H_
 #define REAP_CONFORMANCE_SUITE_H_
 
@@ -9,12 +10,12 @@
 #include <vector>
 
 #include "conformance/description.h"
+#include "conformance/properties.h"
 
 namespace reap_conformance {
 
-// kInconclusive: the suite could not exercise the claim often enough to
-// decide (never a PASS in disguise; exit status 3).
-enum class Status { kPass, kFail, kSkip, kInconclusive };
+// "PASS", "FAIL", "SKIP", "INCONCLUSIVE" (the suite could not exercise the
+// claim often enough to decide: never a PASS in disguise; exit status 3).
 const char* StatusName(Status s);
 
 struct Verdict {
@@ -37,10 +38,6 @@ struct SuiteOptions {
   std::function<void(const Verdict&)> on_verdict;
 };
 
-// The fds the caller hands the detacher on top of 0-2, all inheritable: low
-// ones, one above Node's close-on-exec range (0-16), and one at 1000.
-const std::vector<int>& CallerExtraFds();
-
 // Checks what can be checked before anything runs: the template expands,
 // and its program exists and is executable. Returns "" or one line.
 std::string CheckRunnable(const Description& d, const SuiteOptions& o);
@@ -59,12 +56,6 @@ std::vector<Verdict> RunSuite(const Description& d, const SuiteOptions& o);
 bool AnyFailure(const std::vector<Verdict>& v);
 // True when some claimed property could not be decided.
 bool AnyInconclusive(const std::vector<Verdict>& v);
-
-// Words for what a wait status, a signal number and a signal mask mean:
-// "exit 127", "killed by SIGKILL"; "SIGHUP"; "SIGINT SIGQUIT".
-std::string DescribeWaitStatus(int status);
-std::string SignalName(int sig);
-std::string DescribeSignalMask(unsigned long long mask);
 
 }  // namespace reap_conformance
 

@@ -2,6 +2,8 @@
 
 #include <sys/wait.h>
 
+#include "conformance/properties.h"
+
 namespace reap_testing {
 
 namespace {
@@ -28,11 +30,10 @@ void CheckNoZombies(const Observation& o, Violations* v) {
 void CheckReparenting(const Observation& o, Violations* v) {
   const auto& c = o.command;
   if (!c) return;
-  if (c->sid == o.caller_session) v->push_back("2. reparenting: the command stayed in the caller's session");
+  // new-session, as the conformance suite judges it.
+  if (auto f = reap_conformance::NewSessionViolation(*c, o.caller_session, o.caller_pgid, "caller"))
+    v->push_back("2. reparenting: " + *f);
   if (c->sid == o.world_session) v->push_back("2. reparenting: the command is in the test's session");
-  if (c->pgid == o.caller_pgid)
-    v->push_back("2. reparenting: the command stayed in the caller's process group");
-  if (c->tty != 0) v->push_back("2. reparenting: the command has a controlling terminal");
   if (!o.command_reparented) {
     v->push_back("2. reparenting: the command's parent never became " + std::to_string(o.adopter));
   }
@@ -58,9 +59,8 @@ void CheckAccuracy(const Observation& o, Violations* v) {
                  " is the intermediate's, the caller's or the grandparent's");
   }
   if (c) {
-    if (c->pid != p->pid) {
-      v->push_back("3. accuracy: reported pid " + std::to_string(p->pid) + " but the command is pid " +
-                   std::to_string(c->pid));
+    if (auto f = reap_conformance::PidViolation(p->pid, c->pid)) {
+      v->push_back("3. accuracy: " + *f);
     } else if (p->start_time != 0 && p->start_time != c->start) {
       v->push_back("3. accuracy: reported start time " + std::to_string(p->start_time) +
                    " but the command started at " + std::to_string(c->start));
@@ -90,13 +90,9 @@ void CheckNoLeaks(const Observation& o, Violations* v) {
   const auto& c = o.command;
   const auto& p = o.caller;
   if (c) {
-    if (c->fds != std::vector<int>{0, 1, 2}) {
-      std::string fds;
-      for (int fd : c->fds) fds += (fds.empty() ? "" : ",") + std::to_string(fd);
-      v->push_back("5. leaks: the command holds fds " + fds + " (expected 0,1,2)");
-    }
-    if (c->sigblk != 0) v->push_back("5. leaks: the command starts with blocked signals");
-    if (c->sigign != 0) v->push_back("5. leaks: the command starts with ignored signals");
+    // no-leaked-fds and clean-signals, as the conformance suite judges them.
+    if (auto f = reap_conformance::LeakedFdsViolation(*c, {}, "caller")) v->push_back("5. leaks: " + *f);
+    if (auto f = reap_conformance::CleanSignalsViolation(*c)) v->push_back("5. leaks: the command " + *f);
   }
   if (p && p->fds_after != p->fds_before) {
     v->push_back("5. leaks: the caller had " + std::to_string(p->fds_before) + " fds before and " +

@@ -17,7 +17,7 @@ using reap::internal::Defect;
 const char* BrokenInvariant(Defect d) {
   switch (d) {
     case Defect::kSkipSetsid:
-      return "2. reparenting: the command stayed in the caller's session";
+      return "2. reparenting: the command stays in the caller's session";
     case Defect::kNoReapIntermediate:
       return "1. no zombies: the caller had 1 zombie child";
     case Defect::kReportIntermediatePid:
@@ -25,7 +25,7 @@ const char* BrokenInvariant(Defect d) {
     case Defect::kLeakFd:
       return "5. leaks: the command holds fds";
     case Defect::kBlockSignal:
-      return "5. leaks: the command starts with blocked signals";
+      return "5. leaks: the command starts with SIGTERM blocked";
     case Defect::kNone:
     case Defect::kCount:
       break;
