@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstdlib>
 #include <thread>
 
@@ -87,8 +88,21 @@ bool Running(pid_t pid) {
 }
 
 bool Surviving(pid_t pid) {
-  auto status = reap::ReadProcStatus(pid);
-  return Running(pid) && status.ok() && (status->sig_pnd & (1ull << (SIGKILL - 1))) == 0;
+  constexpr std::uint32_t kPfExiting = 0x4;
+  bool surviving = true;
+  PollUntil(
+      [&] {
+        auto st = reap::ReadProcStat(pid);
+        auto status = reap::ReadProcStatus(pid);
+        if (!st.ok() || !status.ok() || reap::HasExited(st->state) || (st->flags & kPfExiting) != 0 ||
+            (status->sig_pnd & (1ull << (SIGKILL - 1))) != 0) {
+          surviving = false;
+          return true;
+        }
+        return st->state != 'R';  // settled: nothing fatal on its way
+      },
+      Millis(1000));
+  return surviving;
 }
 
 bool Idle(pid_t pid) {

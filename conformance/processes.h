@@ -33,9 +33,13 @@ std::vector<pid_t> DescendantsInSession(pid_t sid);
 bool Running(pid_t pid);
 
 // Running, and no fatal signal on its way. The kernel marks SIGKILL pending
-// the moment a fatal signal is sent (kill(2) returns after that), so a
-// killed process is known at once, however long it then waits for a CPU:
-// the answer does not depend on load.
+// the moment a fatal signal is sent (kill(2) and cgroup.kill return after
+// that), so a killed process is known at once, however long it then waits
+// for a CPU: the answer does not depend on load. Once the victim takes the
+// signal it shows PF_EXITING, then Z. For the moment in between it only
+// runs, so a running process is looked at again until it sleeps or shows
+// its fate (at most 1 s: a process busy that long with nothing fatal
+// pending survives).
 bool Surviving(pid_t pid);
 
 // Sleeping (interruptibly) or stopped: not waiting for a CPU. A process

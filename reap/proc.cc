@@ -109,6 +109,10 @@ REAP_NO_TSAN bool ParseRawProcStat(const char* text, std::size_t len, RawProcSta
       case 7:
         out->tty_nr = static_cast<int>(v);
         break;
+      case 9:
+        if (v < 0 || v > 0xffffffffLL) return false;
+        out->flags = static_cast<std::uint32_t>(v);
+        break;
       case 22:
         if (v < 0) return false;
         out->start_time = static_cast<std::uint64_t>(v);
@@ -133,6 +137,7 @@ Result<ProcStat> ParseProcStat(std::string_view text) {
   s.pgrp = raw.pgrp;
   s.session = raw.session;
   s.tty_nr = raw.tty_nr;
+  s.flags = raw.flags;
   s.start_time = raw.start_time;
   return s;
 }

@@ -26,6 +26,7 @@ struct ProcStat {
   pid_t pgrp = 0;                // (5)
   pid_t session = 0;             // (6)
   int tty_nr = 0;                // (7) 0: no controlling terminal
+  std::uint32_t flags = 0;       // (9) the kernel's PF_* flags (PF_EXITING 0x4: dying)
   std::uint64_t start_time = 0;  // (22) clock ticks after boot
 };
 
@@ -38,6 +39,7 @@ struct RawProcStat {
   pid_t pgrp;
   pid_t session;
   int tty_nr;
+  std::uint32_t flags;
   std::uint64_t start_time;
   std::size_t comm_begin;  // offset of the name in the parsed text
   std::size_t comm_len;

@@ -29,6 +29,7 @@ TEST(ProcStatTest, ParsesPlainName) {
   EXPECT_EQ(st->pgrp, 4242);
   EXPECT_EQ(st->session, 4242);
   EXPECT_EQ(st->tty_nr, 0);
+  EXPECT_EQ(st->flags, 4194560u);
   EXPECT_EQ(st->start_time, 987654321u);
 }
 
