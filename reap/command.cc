@@ -40,6 +40,7 @@ std::optional<Error> Command::Validate() const {
     }
   }
   if (HasNul(cwd)) return Invalid("working directory contains a NUL byte");
+  if (HasNul(cgroup)) return Invalid("cgroup directory contains a NUL byte");
   if (umask && (*umask & ~static_cast<mode_t>(0777)) != 0) {
     return Invalid("umask out of range 0..0777");
   }

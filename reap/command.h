@@ -70,6 +70,14 @@ struct Command {
   };
   std::optional<User> user;
 
+  // A cgroup v2 directory to create the command's process in, directly
+  // (clone3 with CLONE_INTO_CGROUP, Linux 5.7+): a kill of the caller's
+  // cgroup (systemd stopping its service, a write to cgroup.kill) then
+  // spares it. For supervisors that own a delegated subtree, and machines
+  // without systemd. Empty: the caller's cgroup. Relative to the caller's
+  // cwd. Errors have stage kCgroup and leave no process.
+  std::string cgroup;
+
   // Checks the data alone (no system state): empty program, NUL bytes,
   // umask range, keep_fds < 3, malformed env names. Stage kValidate, EINVAL.
   [[nodiscard]] std::optional<Error> Validate() const;

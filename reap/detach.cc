@@ -4,12 +4,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <pthread.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -138,6 +141,57 @@ internal::SpawnStdio StdioPlan(const Stdio& s, int target) {
   return out;
 }
 
+// An O_PATH fd of Command::cgroup, closed when the detach is over (O_CLOEXEC:
+// a fork by another thread meanwhile cannot keep it).
+class CgroupDir {
+ public:
+  CgroupDir() = default;
+  CgroupDir(const CgroupDir&) = delete;
+  CgroupDir& operator=(const CgroupDir&) = delete;
+  ~CgroupDir() {
+    if (fd_ >= 0) close(fd_);
+  }
+  // Opens PATH; an Error (stage kCgroup) unless it is a cgroup v2 directory.
+  std::optional<Error> Open(const std::string& path) {
+    fd_ = open(path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fd_ < 0) return Error{Stage::kCgroup, errno, path};
+    struct statfs fs {};
+    if (fstatfs(fd_, &fs) != 0) return Error{Stage::kCgroup, errno, path};
+    if (fs.f_type != CGROUP2_SUPER_MAGIC) {
+      Error e{Stage::kCgroup, EBADF, path};
+      e.reason = "not a cgroup v2 directory";
+      return e;
+    }
+    return std::nullopt;
+  }
+  int fd() const { return fd_; }
+
+ private:
+  int fd_ = -1;
+};
+
+// Words for what clone3(CLONE_INTO_CGROUP) refused, where strerror would
+// mislead ("Device or resource busy").
+std::string CgroupReason(int err) {
+  switch (err) {
+    case EBUSY:
+      return "the cgroup has controllers enabled for its children, so it may hold no process of its own (use "
+             "a leaf)";
+    case EOPNOTSUPP:
+      return "the cgroup cannot take processes (its type is domain invalid or threaded)";
+    case EACCES:
+    case EPERM:
+      return "no permission to move a process there (write access to cgroup.procs of it and of the common "
+             "ancestor is needed)";
+    case ENOENT:
+      return "the cgroup was removed";
+    case ENOSYS:
+      return "creating a process in a cgroup needs clone3 with CLONE_INTO_CGROUP (Linux 5.7+, x86-64)";
+    default:
+      return "";
+  }
+}
+
 // waitpid and the futex wait are cancellation points: a pthread_cancel of
 // the calling thread there would leave the intermediate (exit signal 0,
 // invisible to waitpid(-1)) as a zombie. glibc's posix_spawn does the same.
@@ -200,6 +254,13 @@ Result<Identity> Start(const Command& command, bool caller_is_intermediate) {
   args.proc_is_ours = ProcIsThisNamespaces();
   long hz = sysconf(_SC_CLK_TCK);
   args.ns_per_tick = hz > 0 && 1000000000 % hz == 0 ? static_cast<std::uint64_t>(1000000000 / hz) : 0;
+  CgroupDir cgroup;
+  args.cgroup_fd = -1;
+  if (!command.cgroup.empty()) {
+    if (auto e = cgroup.Open(command.cgroup)) return *e;
+    args.cgroup_fd = cgroup.fd();
+    args.cgroup_path = command.cgroup.c_str();
+  }
   args.has_user = command.user.has_value();
   if (command.user) {
     args.uid = command.user->uid;
@@ -207,7 +268,14 @@ Result<Identity> Start(const Command& command, bool caller_is_intermediate) {
     args.groups = command.user->groups.data();
     args.group_count = command.user->groups.size();
   }
-  return internal::Spawn(args);
+  Result<Identity> id = internal::Spawn(args);
+  if (!id.ok() && id.error().stage == Stage::kCgroup && id.error().reason.empty()) {
+    Error e = id.error();
+    e.reason = CgroupReason(e.err);
+    if (!e.reason.empty()) e.reason += " (" + std::string(std::strerror(e.err)) + ")";
+    return e;
+  }
+  return id;
 }
 
 }  // namespace

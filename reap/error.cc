@@ -18,6 +18,8 @@ const char* StageName(Stage stage) {
       return "intermediate";
     case Stage::kFork:
       return "fork";
+    case Stage::kCgroup:
+      return "cgroup";
     case Stage::kSetsid:
       return "setsid";
     case Stage::kSignals:

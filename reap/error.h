@@ -21,6 +21,7 @@ enum class Stage : std::uint8_t {
   kSetup,         // preparing the clone chain in the caller (stack mapping, signal mask)
   kIntermediate,  // creating the intermediate, or it died before reporting
   kFork,          // the intermediate could not create the command's process
+  kCgroup,        // Command::cgroup: opening it, or creating the process in it (clone3)
   kSetsid,        // the command's process could not start a new session
   kSignals,       // resetting signal dispositions
   kStdin,         // opening or installing the stdin file

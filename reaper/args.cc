@@ -198,6 +198,12 @@ const Option kOptions[] = {
        p->o.command.cwd = *v;
        return std::string();
      }},
+    {"--cgroup", Takes::kValue,
+     [](Parse* p, const std::string&, const std::optional<std::string>& v) {
+       if (v->empty()) return std::string("--cgroup needs a cgroup v2 directory");
+       p->o.command.cgroup = *v;
+       return std::string();
+     }},
     {"--env", Takes::kValue,
      [](Parse* p, const std::string&, const std::optional<std::string>& v) {
        std::size_t eq = v->find('=');
@@ -361,6 +367,9 @@ Options:
   --cwd DIR          run COMMAND in DIR (stdio files are opened first,
                      relative to the current directory; a relative COMMAND
                      path is found in DIR)
+  --cgroup DIR       create COMMAND directly in the cgroup v2 directory DIR
+                     (clone3, Linux 5.7+): it survives a kill of this
+                     cgroup, e.g. systemd stopping the caller's service
   --env NAME=VALUE   set a variable in COMMAND's environment (repeatable)
   --unset-env NAME   remove a variable from it (repeatable)
   --clear-env        start from an empty environment
@@ -389,7 +398,8 @@ with no trailing newline. -h shows the legacy usage, -v the version.
 
 Exit status: 0 started; 2 usage error; 126 found but not executable;
 127 not found; 3 started, but the PID could not be written to stdout (the
-command keeps running; stderr names it); 1 any other failure. On failure
+command keeps running; stderr names it); 4 COMMAND could not be placed in
+its cgroup (nothing was left running); 1 any other failure. On failure
 stdout is empty and stderr has one line: "reaper: STAGE: WHAT: REASON".
 )";
 }

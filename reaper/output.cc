@@ -11,6 +11,7 @@ namespace reaper {
 int ExitCodeFor(const reap::Error& error) {
   using reap::Stage;
   if (error.stage == Stage::kValidate) return 2;
+  if (error.stage == Stage::kCgroup) return 4;
   if (error.stage == Stage::kResolve || error.stage == Stage::kExec) {
     if (error.err == ENOENT || error.err == ENOTDIR) return 127;
     if (error.err == EACCES || error.err == ENOEXEC || error.err == EPERM || error.err == EISDIR) {

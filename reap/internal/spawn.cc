@@ -42,6 +42,11 @@
 //   limit can still detach. The caller opens nothing, so no fd of one call
 //   reaches another.
 // - EINTR. waitpid and read are retried; close is never retried.
+// - Cgroups. With Command::cgroup the command's process is created inside
+//   that cgroup by clone3(CLONE_INTO_CGROUP) from an fd the caller opened:
+//   it never runs in the caller's cgroup, so no kill of that cgroup can
+//   catch it between the clone and a later move. The intermediate stays in
+//   the caller's cgroup (it is gone before Detach returns).
 // - PID reuse. The returned identity carries the command's start time, known
 //   before exec, so it is exact even if the command exits at once. The
 //   kernel stamps a new process with CLOCK_BOOTTIME in the clone call and
@@ -96,10 +101,10 @@ constexpr int kKernelSigsetBytes = _NSIG / 8;
 // mapping). Children write; the caller reads after they are done.
 struct Shared {
   const SpawnArgs* args;
-  char* command_stack_top;
-  pid_t command_pid;     // written by the kernel (CLONE_PARENT_SETTID)
-  int command_mm_alive;  // 1, zeroed by the kernel (CLONE_CHILD_CLEARTID)
-  int failed_stage;      // Stage as int; 0 when nothing failed
+  char* command_stack_top;  // the command's stack is the kStackSize bytes below
+  pid_t command_pid;        // written by the kernel (CLONE_PARENT_SETTID)
+  int command_mm_alive;     // 1, zeroed by the kernel (CLONE_CHILD_CLEARTID)
+  int failed_stage;         // Stage as int; 0 when nothing failed
   int failed_errno;
   int failed_fd;  // for kKeepFd
   int progress;   // last Stage the command's process entered
@@ -193,6 +198,73 @@ REAP_CHILD_SIDE inline pid_t Clone(int (*fn)(void*), char* stack_top, unsigned l
 #endif
 }
 }  // namespace sys
+
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+#ifndef SYS_clone3
+#define SYS_clone3 435
+#endif
+
+// struct clone_args of clone3(2), up to `cgroup` (Linux 5.7).
+struct CloneArgs {
+  std::uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
+      set_tid_size, cgroup;
+};
+
+// clone3(2) with CLONE_INTO_CGROUP: the child, created in the cgroup
+// CGROUP_FD, runs FN(ARG) on the KStackSize bytes below STACK_TOP. FLAGS
+// are clone(2)'s without the exit signal, which is SIGCHLD. Returns the
+// child's PID, or -1 with errno (ENOSYS off x86-64 and before Linux 5.3).
+REAP_CHILD_SIDE inline pid_t CloneIntoCgroup(int (*fn)(void*), char* stack_top, unsigned long flags,
+                                             void* arg, pid_t* parent_tid, int* child_tid, int cgroup_fd) {
+#if defined(__x86_64__)
+  // As in Clone: the child starts with rsp = stack + stack_size, at FN and ARG.
+  auto** slot = reinterpret_cast<void**>(stack_top) - 2;
+  slot[0] = reinterpret_cast<void*>(fn);
+  slot[1] = arg;
+  char* low = stack_top - kStackSize;
+  CloneArgs ca{};
+  ca.flags = flags | CLONE_INTO_CGROUP;
+  ca.child_tid = reinterpret_cast<std::uint64_t>(child_tid);
+  ca.parent_tid = reinterpret_cast<std::uint64_t>(parent_tid);
+  ca.exit_signal = SIGCHLD;
+  ca.stack = reinterpret_cast<std::uint64_t>(low);
+  ca.stack_size = static_cast<std::uint64_t>(reinterpret_cast<char*>(slot) - low);
+  ca.cgroup = static_cast<std::uint64_t>(cgroup_fd);
+  long ret;
+  __asm__ volatile(
+      "syscall\n\t"
+      "testq %%rax, %%rax\n\t"
+      "jnz 1f\n\t"
+      "xorl %%ebp, %%ebp\n\t"
+      "popq %%rax\n\t"
+      "popq %%rdi\n\t"
+      "callq *%%rax\n\t"
+      "movl %%eax, %%edi\n\t"
+      "movl $231, %%eax\n\t"  // exit_group(fn's result)
+      "syscall\n\t"
+      "hlt\n\t"
+      "1:\n\t"
+      : "=a"(ret)
+      : "0"(static_cast<long>(SYS_clone3)), "D"(&ca), "S"(sizeof ca)
+      : "rcx", "r11", "memory");
+  if (ret < 0) {
+    errno = static_cast<int>(-ret);
+    return -1;
+  }
+  return static_cast<pid_t>(ret);
+#else
+  (void)fn, (void)stack_top, (void)flags, (void)arg, (void)parent_tid, (void)child_tid, (void)cgroup_fd;
+  errno = ENOSYS;
+  return -1;
+#endif
+}
+
+// Creates the command's process (CommandMain) on STACK_TOP, in the cgroup
+// of SHARED's args when one was asked for. Returns its PID or -1 with errno;
+// *STAGE is the stage a failure belongs to.
+REAP_CHILD_SIDE pid_t CloneCommand(Shared* shared, char* stack_top, Stage* stage);
 
 [[noreturn]] REAP_CHILD_SIDE void FailAndExit(Shared* shared, Stage stage, int err) {
   shared->failed_errno = err;
@@ -416,16 +488,28 @@ REAP_CHILD_SIDE int CommandMain(void* p) {
 REAP_CHILD_SIDE int IntermediateMain(void* p) {
   auto* shared = static_cast<Shared*>(p);
   REAP_FAULT_POINT(kIntermediateBeforeClone);
-  int flags = CLONE_VM | CLONE_VFORK | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD;
-  shared->boot_ns_before_clone = BootNs();
-  pid_t pid = sys::Clone(CommandMain, shared->command_stack_top, static_cast<unsigned long>(flags), shared,
-                         &shared->command_pid, &shared->command_mm_alive);
-  if (pid < 0) FailAndExit(shared, Stage::kFork, errno);
+  Stage stage = Stage::kFork;
+  pid_t pid = CloneCommand(shared, shared->command_stack_top, &stage);
+  if (pid < 0) FailAndExit(shared, stage, errno);
   if (shared->failed_stage != 0 || shared->progress != static_cast<int>(Stage::kExec)) {
     while (syscall(SYS_wait4, pid, nullptr, __WALL, nullptr) < 0 && errno == EINTR) {
     }
   }
   sys::Exit(0);
+}
+
+REAP_CHILD_SIDE pid_t CloneCommand(Shared* shared, char* stack_top, Stage* stage) {
+  const unsigned long flags = CLONE_VM | CLONE_VFORK | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID;
+  shared->boot_ns_before_clone = BootNs();
+  const int cgroup_fd = shared->args->cgroup_fd;
+  if (cgroup_fd >= 0) {
+    *stage = Stage::kCgroup;
+    return CloneIntoCgroup(CommandMain, stack_top, flags, shared, &shared->command_pid,
+                           &shared->command_mm_alive, cgroup_fd);
+  }
+  *stage = Stage::kFork;
+  return sys::Clone(CommandMain, stack_top, flags | SIGCHLD, shared, &shared->command_pid,
+                    &shared->command_mm_alive);
 }
 
 void WaitUntilReleased(int* word) {
@@ -457,6 +541,9 @@ Error ChildError(const Shared& shared, const SpawnArgs& args) {
       break;
     case Stage::kExec:
       e.what = args.argv[0] != nullptr ? args.argv[0] : args.path;
+      break;
+    case Stage::kCgroup:
+      e.what = args.cgroup_path != nullptr ? args.cgroup_path : "";
       break;
     default:
       break;
@@ -493,13 +580,14 @@ Result<Identity> SpawnDirect(const SpawnArgs& args, char* stack_top) {
   KernelSigset old;
   if (BlockAllSignals(&old) != 0) return Error{Stage::kSetup, errno, "sigprocmask"};
   REAP_FAULT_POINT(kBeforeFirstClone);
-  int flags = CLONE_VM | CLONE_VFORK | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD;
-  shared.boot_ns_before_clone = BootNs();
-  pid_t cpid = sys::Clone(CommandMain, stack_top, static_cast<unsigned long>(flags), &shared,
-                          &shared.command_pid, &shared.command_mm_alive);
+  Stage stage = Stage::kFork;
+  pid_t cpid = CloneCommand(&shared, stack_top, &stage);
   int clone_errno = errno;
   RawSigprocmask(SIG_SETMASK, old, nullptr);
-  if (cpid < 0) return Error{Stage::kFork, clone_errno, "clone"};
+  if (cpid < 0) {
+    if (stage == Stage::kCgroup) return Error{stage, clone_errno, args.cgroup_path};
+    return Error{stage, clone_errno, "clone"};
+  }
   WaitUntilReleased(&shared.command_mm_alive);
   Result<Identity> result = Outcome(shared, args, cpid, getpid());
   if (!result.ok()) {

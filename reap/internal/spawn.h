@@ -47,6 +47,11 @@ struct SpawnArgs {
   // unknown (then the start time is read from /proc/self/stat).
   bool proc_is_ours;
   std::uint64_t ns_per_tick;
+  // Command::cgroup: an O_PATH fd of the cgroup v2 directory the command's
+  // process is created in (clone3 CLONE_INTO_CGROUP), and its path for
+  // errors; -1 and nullptr: the caller's cgroup (plain clone).
+  int cgroup_fd;
+  const char* cgroup_path;
 };
 static_assert(std::is_trivially_destructible<SpawnArgs>::value,
               "SpawnArgs is read between clone and exec: no destructors");

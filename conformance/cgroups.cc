@@ -1,0 +1,99 @@
+#include "conformance/cgroups.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "conformance/processes.h"
+
+namespace reap_conformance {
+namespace {
+
+// Writes TEXT to PATH in one write(2), as cgroup files want; "" or why not.
+std::string WriteFile(const std::string& path, const std::string& text) {
+  int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return path + ": " + strerror(errno);
+  ssize_t n = write(fd, text.data(), text.size());
+  int err = errno;
+  close(fd);
+  if (n != static_cast<ssize_t>(text.size())) return path + ": " + strerror(n < 0 ? err : EIO);
+  return "";
+}
+
+}  // namespace
+
+std::string FindCgroup2(std::string* why_not) {
+  std::ifstream mounts("/proc/self/mountinfo");
+  std::string line, root;
+  while (std::getline(mounts, line)) {
+    // ID PARENT MAJ:MIN ROOT MOUNT_POINT OPTIONS ... - FSTYPE SOURCE SUPER_OPTIONS
+    std::size_t dash = line.find(" - ");
+    if (dash == std::string::npos || line.compare(dash + 3, 8, "cgroup2 ") != 0) continue;
+    std::istringstream in(line.substr(0, dash));
+    std::string id, parent, dev, mount_root, mount_point, options;
+    in >> id >> parent >> dev >> mount_root >> mount_point >> options;
+    if (options.rfind("rw", 0) != 0) continue;
+    root = mount_point;
+    break;
+  }
+  if (root.empty()) {
+    *why_not = "no writable cgroup2 file system is mounted";
+    return "";
+  }
+  if (access(root.c_str(), W_OK) != 0) {
+    *why_not = "cgroup2 at " + root + " is not writable here: " + strerror(errno);
+    return "";
+  }
+  return root;
+}
+
+std::unique_ptr<CgroupLeaf> CgroupLeaf::Create(const std::string& root, const std::string& prefix,
+                                               std::string* why) {
+  static std::atomic<int> serial{0};
+  std::string path = root + "/" + prefix + "." + std::to_string(getpid()) + "." + std::to_string(++serial);
+  if (mkdir(path.c_str(), 0755) != 0) {
+    *why = "mkdir " + path + ": " + strerror(errno);
+    return nullptr;
+  }
+  std::unique_ptr<CgroupLeaf> leaf(new CgroupLeaf(path));
+  if (access((path + "/cgroup.kill").c_str(), W_OK) != 0) {
+    *why = path + "/cgroup.kill: " + strerror(errno) + " (cgroup.kill needs Linux 5.14+)";
+    return nullptr;  // the destructor removes the directory
+  }
+  return leaf;
+}
+
+std::string CgroupLeaf::Enter(pid_t pid) const {
+  return WriteFile(path_ + "/cgroup.procs", std::to_string(pid));
+}
+
+std::string CgroupLeaf::Kill() const { return WriteFile(path_ + "/cgroup.kill", "1"); }
+
+std::vector<pid_t> CgroupLeaf::Processes() const {
+  std::vector<pid_t> out;
+  std::istringstream in(ReadAll(path_ + "/cgroup.procs"));
+  for (long pid; in >> pid;) out.push_back(static_cast<pid_t>(pid));
+  return out;
+}
+
+CgroupLeaf::~CgroupLeaf() {
+  // A killed process leaves the cgroup as it exits; until then rmdir says
+  // EBUSY. Whoever adopted it reaps it.
+  PollUntil(
+      [&] {
+        if (rmdir(path_.c_str()) == 0 || errno == ENOENT) return true;
+        Kill();
+        return false;
+      },
+      Millis(5000));
+}
+
+}  // namespace reap_conformance
