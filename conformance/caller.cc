@@ -95,12 +95,12 @@ const std::vector<int>& CallerExtraFds() {
   return fds;
 }
 
-void BecomeCarelessCaller(const std::vector<int>& keep) {
+void BecomeCarelessCaller() {
   setsid();
   // Exactly the caller's extras above 2, whatever the suite had open.
   if (auto fds = reap::ListFds(getpid()); fds.ok()) {
     for (int fd : fds.value()) {
-      if (fd > 2 && std::count(keep.begin(), keep.end(), fd) == 0) close(fd);
+      if (fd > 2) close(fd);
     }
   }
   int highest = CallerExtraFds().back();
@@ -169,9 +169,16 @@ std::string CallerSignalsText() {
 // would have), ignored and blocked signals, then the detacher; waits for it
 // and stays until released so its session and group exist during the checks.
 [[noreturn]] void CallerMain(const std::vector<std::string>& argv, int out, int err, SharedPage* shared,
-                             AtReturn at_return) {
-  BecomeCarelessCaller({out, err});
+                             AtReturn at_return, const CgroupLeaf* cgroup) {
+  // The detacher's stdio first, in 0-2 (inherited by D): the caller's extra
+  // fds (7, 8, 9, ...) then replace whatever else had those numbers, OUT and
+  // ERR included.
   int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  dup2(null, 0);
+  dup2(out, 1);
+  dup2(err, 2);
+  BecomeCarelessCaller();
+  if (cgroup != nullptr && !cgroup->Enter(0).empty()) _exit(126);  // the suite reports it
   // G survives its own hangup; a handler is reset by exec, so D starts with
   // SIGHUP at its default.
   if (at_return == AtReturn::kHangupSession) signal(SIGHUP, NoopHandler);
@@ -192,9 +199,6 @@ std::string CallerSignalsText() {
       sched_param none{};
       sched_setscheduler(0, SCHED_IDLE, &none);
     }
-    dup2(null, 0);
-    dup2(out, 1);
-    dup2(err, 2);
     execvp(cargv[0], cargv.data());
     _exit(127);
   }

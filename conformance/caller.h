@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "conformance/cgroups.h"
 #include "conformance/suite.h"
 
 namespace reap_conformance {
@@ -38,10 +39,11 @@ constexpr milliseconds kSignalWindow(20);
 // ones, one above Node's close-on-exec range (0-16), and one at 1000.
 const std::vector<int>& CallerExtraFds();
 
-// In a freshly forked child: a new session, exactly CallerExtraFds() open
-// above 2 (besides KEEP), every signal at its default, then SIGINT, SIGQUIT
-// and SIGPIPE ignored and SIGUSR2 blocked: what a careless server hands on.
-void BecomeCarelessCaller(const std::vector<int>& keep);
+// In a freshly forked child whose fds 0-2 are set: a new session, exactly
+// CallerExtraFds() open above 2, every signal at its default, then SIGINT,
+// SIGQUIT and SIGPIPE ignored and SIGUSR2 blocked: what a careless server
+// hands on.
+void BecomeCarelessCaller();
 
 // "the caller ignored SIGINT SIGQUIT SIGPIPE and blocked SIGUSR2".
 std::string CallerSignalsText();
@@ -77,11 +79,12 @@ static_assert(std::atomic<int>::is_always_lock_free, "shared between processes")
 enum class AtReturn { kNothing, kKillGroup, kHangupSession };
 
 // G: the caller. A new session, the caller's extra fds (as a careless server
-// would have), ignored and blocked signals, then the detacher ARGV with
-// stdout on OUT and stderr on ERR; waits for it, does AT_RETURN, and stays
-// until released so its session and group exist during the checks.
+// would have), ignored and blocked signals, in the cgroup CGROUP when not
+// null (a service's), then the detacher ARGV with stdout on OUT and stderr
+// on ERR; waits for it, does AT_RETURN, and stays until released so its
+// session and group exist during the checks.
 [[noreturn]] void CallerMain(const std::vector<std::string>& argv, int out, int err, SharedPage* shared,
-                             AtReturn at_return);
+                             AtReturn at_return, const CgroupLeaf* cgroup);
 
 }  // namespace reap_conformance
 

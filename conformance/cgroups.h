@@ -27,7 +27,8 @@ class CgroupLeaf {
   CgroupLeaf& operator=(const CgroupLeaf&) = delete;
 
   const std::string& path() const { return path_; }
-  // Moves PID into the leaf (cgroup.procs); "" or why not.
+  // Moves PID (0: the calling process) into the leaf (cgroup.procs); "" or
+  // why not.
   std::string Enter(pid_t pid) const;
   // SIGKILLs every process in the leaf and below (cgroup.kill); "" or why not.
   std::string Kill() const;

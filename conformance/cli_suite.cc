@@ -49,6 +49,8 @@ class Suite {
         return SurvivesGroupKill();
       case PropertyId::kSurvivesHangup:
         return SurvivesHangup();
+      case PropertyId::kSurvivesCgroupKill:
+        return SurvivesCgroupKill();
       case PropertyId::kSafeAtReturn:
         return SafeAtReturn();
       case PropertyId::kQuickExit:
@@ -171,6 +173,23 @@ class Suite {
   Outcome SurvivesGroupKill() { return Survives(After::kKillGroup, "SIGKILL to the caller's process group"); }
   Outcome SurvivesHangup() {
     return Survives(After::kHangupSession, "SIGHUP to every process of the caller's session");
+  }
+
+  // The caller runs in a fresh cgroup leaf, as a service does; once the
+  // command reported and the detacher is done, the whole leaf is killed
+  // (cgroup.kill: what systemd does on stop with KillMode=control-group).
+  Outcome SurvivesCgroupKill() {
+    if (o_.cgroup_root.empty()) return {Status::kSkip, o_.no_cgroup_why};
+    TrialSpec spec;
+    spec.after = After::kKillCgroup;
+    Trial t = Run(spec);
+    std::optional<std::string> f = WhyNoCommand(t);
+    if (!f && !t.command_alive) {
+      f = "cgroup.kill of the caller's cgroup (a service stopped by systemd) killed the command: it stayed "
+          "in "
+          "that cgroup";
+    }
+    return PassUnless(f, "cgroup.kill of the caller's cgroup left the command running");
   }
 
   Outcome SafeAtReturn() {

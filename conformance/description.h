@@ -21,6 +21,8 @@
 //   {program} {abs_program} {args}
 //   {cmdline}   the command quoted into one shell string (for sh -c)
 //   {pidfile}   a fresh path where the detacher should write the PID
+//   {cgroup}    a cgroup v2 leaf to start the command in (survives-cgroup-kill),
+//               when the suite found a writable cgroup2
 //   {NAME}      any --define NAME=VALUE given to the suite
 #ifndef REAP_CONFORMANCE_DESCRIPTION_H_
 #define REAP_CONFORMANCE_DESCRIPTION_H_

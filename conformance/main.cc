@@ -13,10 +13,12 @@
 #include <cstdio>
 #include <fstream>
 #include <functional>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "conformance/cgroups.h"
 #include "conformance/description.h"
 #include "conformance/probe/probe_main.h"
 #include "conformance/report.h"
@@ -227,6 +229,9 @@ std::string LoadDescriptions(const Args& a, std::vector<reap_conformance::Descri
   if (out->empty()) return "no detacher described (give description files or --template)";
   for (const auto& d : *out) {
     if (std::string why = reap_conformance::CheckRunnable(d, a.opts); !why.empty()) {
+      if (why == "unknown placeholder {cgroup}" && !a.opts.no_cgroup_why.empty()) {
+        why = "{cgroup} (a cgroup to escape into) is not available: " + a.opts.no_cgroup_why;
+      }
       return "detacher '" + d.name + "': " + why;
     }
   }
@@ -302,6 +307,16 @@ int main(int argc, char** argv) {
     char buf[4096];
     if (realpath(a.opts.probe.c_str(), buf) != nullptr) a.opts.probe = buf;
   }
+  // survives-cgroup-kill runs callers in fresh leaves; {cgroup} is a
+  // sibling leaf a template may escape into, kept for the whole run.
+  std::unique_ptr<reap_conformance::CgroupLeaf> escape;
+  a.opts.cgroup_root = reap_conformance::FindCgroup2(&a.opts.no_cgroup_why);
+  if (!a.opts.cgroup_root.empty()) {
+    escape = reap_conformance::CgroupLeaf::Create(a.opts.cgroup_root, "reap-conformance-escape",
+                                                  &a.opts.no_cgroup_why);
+    if (!escape) a.opts.cgroup_root.clear();
+  }
+  if (escape && a.opts.defines.count("cgroup") == 0) a.opts.defines["cgroup"] = escape->path();
   std::vector<reap_conformance::Description> descriptions;
   if (std::string why = LoadDescriptions(a, &descriptions); !why.empty()) return Usage(why);
   if (getpid() == 1) return RunBelowPid1([&] { return RunAll(a, descriptions); });

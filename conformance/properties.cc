@@ -30,6 +30,9 @@ const std::vector<Property>& Properties() {
       // A zombie child held by the detacher.
       {PropertyId::kNoIntermediate, "no-intermediate", true, false, milliseconds(20)},
       {PropertyId::kPidAccurate, "pid-accurate", true, true, milliseconds(0)},
+      // Last but one: in server mode these two start servers of their own,
+      // whose cleanup ends every command the suite started.
+      {PropertyId::kSurvivesCgroupKill, "survives-cgroup-kill", true, true, milliseconds(0)},
       {PropertyId::kRandomFaults, "random-faults", true, true, milliseconds(0)},
   };
   return all;

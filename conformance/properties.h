@@ -32,6 +32,7 @@ enum class PropertyId {
   kNoZombies,
   kSurvivesGroupKill,
   kSurvivesHangup,
+  kSurvivesCgroupKill,
   kSafeAtReturn,
   kQuickExit,
   kCleanSignals,

@@ -21,9 +21,9 @@ TEST(Registry, NamesAreUniqueAndEachModeKeepsItsOrder) {
   EXPECT_EQ(FindProperty("flying"), nullptr);
   EXPECT_EQ(PropertyNames(Mode::kCli).front(), "exec-failure");
   EXPECT_EQ(PropertyNames(Mode::kServer).back(), "random-faults");
-  EXPECT_EQ(PropertyNames(Mode::kCli).size(), 15u);
-  EXPECT_EQ(PropertyNames(Mode::kServer).size(), 11u);
-  EXPECT_EQ(PropertyNames().size(), 16u);
+  EXPECT_EQ(PropertyNames(Mode::kCli).size(), 16u);
+  EXPECT_EQ(PropertyNames(Mode::kServer).size(), 12u);
+  EXPECT_EQ(PropertyNames().size(), 17u);
 }
 
 ProbeReport Clean() {

@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "conformance/caller.h"
+#include "conformance/cgroups.h"
 #include "conformance/describe.h"
 #include "conformance/json_argv.h"
 #include "conformance/probe_report.h"
@@ -65,8 +66,8 @@ class Server {
   Server& operator=(const Server&) = delete;
   ~Server() { Stop(); }
 
-  // "" or why the server could not be started.
-  std::string Start() {
+  // "" or why the server could not be started. In CGROUP when not null.
+  std::string Start(const CgroupLeaf* cgroup = nullptr) {
     CommandSpec none;
     auto argv = Expand(d_, none, o_.defines);
     if (!argv.ok()) return argv.error().Message();
@@ -77,10 +78,18 @@ class Server {
     int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     pid_t g = fork();
     if (g == 0) {
-      BecomeCarelessCaller({in[0], out[1], err});
+      // Its stdio first, in 0-2: the server's extra fds (7, 8, 9, ...) then
+      // replace whatever else had those numbers, our pipes included.
       dup2(in[0], 0);
       dup2(out[1], 1);
       dup2(err, 2);
+      BecomeCarelessCaller();
+      if (cgroup != nullptr) {
+        if (std::string e = cgroup->Enter(0); !e.empty()) {
+          dprintf(2, "cgroup: %s\n", e.c_str());
+          _exit(126);
+        }
+      }
       std::vector<char*> cargv;
       for (auto& a : argv.value()) cargv.push_back(a.data());
       cargv.push_back(nullptr);
@@ -260,6 +269,8 @@ class ServerSuite {
         return NoZombies();
       case PropertyId::kSurvivesGroupKill:
         return SurvivesGroupKill();
+      case PropertyId::kSurvivesCgroupKill:
+        return SurvivesCgroupKill();
       case PropertyId::kCleanSignals:
         return CleanSignals();
       case PropertyId::kNoLeakedFds:
@@ -427,6 +438,32 @@ class ServerSuite {
     }
     return Pass("SIGKILL to the server's process group left all " + std::to_string(commands.size()) +
                 " lingering commands running");
+  }
+
+  // A fresh server in its own cgroup leaf (a service's) starts a lingering
+  // command; then the whole leaf is killed (cgroup.kill), as systemd stops
+  // a service with KillMode=control-group.
+  Outcome SurvivesCgroupKill() {
+    if (o_.cgroup_root.empty()) return {Status::kSkip, o_.no_cgroup_why};
+    std::string why;
+    auto leaf = CgroupLeaf::Create(o_.cgroup_root, "reap-conformance-server", &why);
+    if (!leaf) return Fail("harness: " + why);
+    Server s(d_, o_);
+    if (std::string e = s.Start(leaf.get()); !e.empty()) return Fail("the server could not be started: " + e);
+    Request r = s.Issue(Program::kProbe, 20000);
+    if (r.ok) s.AwaitReport(&r);
+    if (!r.report) {
+      std::string err = s.LastError();
+      return Fail("the server replied '" + r.reply.substr(0, 80) + "' and no command ran" +
+                  (s.Alive() ? "" : "; the server " + s.Death()) + (err.empty() ? "" : ": " + err));
+    }
+    if (std::string e = leaf->Kill(); !e.empty()) return Fail("harness: " + e);
+    if (!Surviving(r.report->pid)) {
+      return Fail(
+          "cgroup.kill of the server's cgroup (a service stopped by systemd) killed the command: it "
+          "stayed in that cgroup");
+    }
+    return Pass("cgroup.kill of the server's cgroup left the command running");
   }
 
   Outcome CleanSignals() {

@@ -34,6 +34,9 @@ struct SuiteOptions {
   int trials = 30;                             // trials of each action in safe-at-return
   unsigned seed = 1;                           // for the random faults and delays
   std::map<std::string, std::string> defines;  // {NAME} -> VALUE
+  // Where the suite makes cgroup v2 leaves for survives-cgroup-kill (a
+  // writable cgroup2 with cgroup.kill), or "" and why there is none.
+  std::string cgroup_root, no_cgroup_why;
   // Called as each property's verdict is known (progress reports).
   std::function<void(const Verdict&)> on_verdict;
 };

@@ -96,6 +96,11 @@ class TrialRun {
     auto argv = Expand(d_, c, o_.defines);
     if (!argv.ok()) return HarnessError(argv.error().Message());
     argv_ = argv.value();
+    if (spec_.after == After::kKillCgroup) {
+      std::string why;
+      cgroup_ = CgroupLeaf::Create(o_.cgroup_root, "reap-conformance-caller", &why);
+      if (!cgroup_) return HarnessError(why);
+    }
     return true;
   }
 
@@ -114,7 +119,7 @@ class TrialRun {
     err_ = err[0];
     t_.started_at = Clock::now();
     pid_t g = fork();
-    if (g == 0) CallerMain(argv_, out[1], err[1], shared_, spec_.at_return);
+    if (g == 0) CallerMain(argv_, out[1], err[1], shared_, spec_.at_return, cgroup_.get());
     close(out[1]);
     close(err[1]);
     if (g < 0) return HarnessError(std::string("fork: ") + strerror(errno));
@@ -260,6 +265,9 @@ class TrialRun {
 
   void Act() {
     if (spec_.after == After::kKillGroup) kill(-t_.caller, SIGKILL);
+    if (spec_.after == After::kKillCgroup) {
+      if (std::string why = cgroup_->Kill(); !why.empty()) HarnessError(why);
+    }
     if (spec_.after == After::kHangupSession) {
       for (pid_t x : DescendantsInSession(t_.caller)) kill(x, SIGHUP);
     }
@@ -295,6 +303,7 @@ class TrialRun {
   Reaps reaps_;
   std::string dir_, report_, pidfile_;
   std::vector<std::string> argv_;
+  std::unique_ptr<CgroupLeaf> cgroup_;  // the caller's, for kKillCgroup
   SharedPage* shared_ = nullptr;
   int out_ = -1, err_ = -1;
   BlameClock zombie_blame_, foreign_blame_;

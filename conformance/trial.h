@@ -22,7 +22,9 @@
 namespace reap_conformance {
 
 // What the suite does once the command has reported and the detacher is done.
-enum class After { kNothing, kKillGroup, kHangupSession, kRandomFault };
+// kKillCgroup: cgroup.kill of the caller's cgroup (TrialSpec::in_cgroup), as
+// systemd stops a service with KillMode=control-group.
+enum class After { kNothing, kKillGroup, kHangupSession, kRandomFault, kKillCgroup };
 
 struct TrialSpec {
   Program program = Program::kProbe;

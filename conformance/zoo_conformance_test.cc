@@ -73,10 +73,12 @@ TEST_P(ZooConformanceTest, SuiteCatchesTheFlaw) {
                                    "5",
                                    "--name",
                                    std::string("zoo ") + m.flaw};
+  // {cgroup}: the leaf the suite offers to escape into (survives-cgroup-kill).
   if (m.server) {
-    argv.insert(argv.end(), {"--mode", "server", "--template", zoo + " --server --flaw " + m.flaw});
+    argv.insert(argv.end(), {"--mode", "server", "--template",
+                             zoo + " --server --flaw " + m.flaw + " --cgroup {cgroup}"});
   } else {
-    argv.insert(argv.end(), {"--template", zoo + " --flaw " + m.flaw + " -- {cmd}"});
+    argv.insert(argv.end(), {"--template", zoo + " --flaw " + m.flaw + " --cgroup {cgroup} -- {cmd}"});
   }
   auto r = reap_testing::Run(argv, reap_testing::Millis(240000));
   ASSERT_FALSE(r.timed_out);
@@ -118,6 +120,7 @@ const std::vector<Member>& Members() {
       {"return-early", false, {"safe-at-return"}},
       {"parent-lingers", false, {"prompt-adoption", "quick-exit"}},
       {"slow-intermediate", false, {"quick-exit"}},
+      {"no-cgroup-escape", false, {"survives-cgroup-kill"}},
       // Servers (--mode server).
       {"none", true, {}},
       {"never-reap", true, {"no-zombies", "reparented"}},
@@ -129,6 +132,7 @@ const std::vector<Member>& Members() {
       {"ignore-sigint", true, {"clean-signals"}},
       {"via-sh", true, {"argv-literal"}},
       {"inherit-stdout", true, {"stdio-detached"}},
+      {"no-cgroup-escape", true, {"survives-cgroup-kill"}},
   };
   return members;
 }

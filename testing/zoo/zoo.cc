@@ -1,8 +1,9 @@
 // zoo: deliberately broken detachers, each wrong in exactly one way, for
 // proving that the conformance suite catches them.
 //
-//   zoo --flaw FLAW [--] COMMAND [ARG...]    prints the PID like reaper does
-//   zoo --server --flaw FLAW                  a server (conformance server mode):
+//   zoo --flaw FLAW [--cgroup DIR] [--] COMMAND [ARG...]
+//                                             prints the PID like reaper does
+//   zoo --server --flaw FLAW [--cgroup DIR]   a server (conformance server mode):
 //                                             one JSON argv per stdin line, the
 //                                             PID or "error: ..." per line back
 //
@@ -33,6 +34,9 @@
 //   slow-intermediate      the intermediate exits 200 ms after the exec (the
 //                          caller waits for it): a command that exits at once
 //                          is its zombie meanwhile
+//   no-cgroup-escape       ignores --cgroup DIR (where every other member moves
+//                          the command before its exec): the command stays in
+//                          the caller's cgroup
 // Server flaws ("none" is a correct double fork per request; no-setsid,
 // report-intermediate and the command flaws above apply too):
 //   never-reap             one fork per request, never waited for: zombies
@@ -57,6 +61,7 @@
 namespace {
 
 std::string g_flaw;
+std::string g_cgroup;  // --cgroup: where the command moves itself before exec
 bool Flaw(const char* f) { return g_flaw == f; }
 
 bool ReadFull(int fd, void* buf, size_t n) {
@@ -80,6 +85,16 @@ bool ReadFull(int fd, void* buf, size_t n) {
   if (Flaw("block-signal")) sigaddset(&none, SIGTERM);
   sigprocmask(SIG_SETMASK, &none, nullptr);
   if (Flaw("ignore-sigint")) signal(SIGINT, SIG_IGN);
+  if (!g_cgroup.empty() && !Flaw("no-cgroup-escape")) {
+    int procs = open((g_cgroup + "/cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC);
+    if (procs < 0 || write(procs, "0", 1) != 1) {
+      int e = errno;
+      ssize_t w = write(report, &e, sizeof e);
+      (void)w;
+      _exit(127);
+    }
+    close(procs);
+  }
   int null = open("/dev/null", O_RDWR);
   dup2(null, 0);
   if (!Flaw("inherit-stdout")) dup2(null, 1);
@@ -209,6 +224,10 @@ int main(int argc, char** argv) {
   if (server) ++i;
   if (i + 1 < argc && std::strcmp(argv[i], "--flaw") == 0) {
     g_flaw = argv[i + 1];
+    i += 2;
+  }
+  if (i + 1 < argc && std::strcmp(argv[i], "--cgroup") == 0) {
+    g_cgroup = argv[i + 1];
     i += 2;
   }
   if (server) return Serve();
