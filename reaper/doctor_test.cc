@@ -1,5 +1,7 @@
 // reaper doctor, run as the only program of a private PID namespace whose
 // init (this test) either reaps orphans or does not.
+#include "reaper/doctor.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -103,12 +105,52 @@ TEST(DoctorTest, SaysItCannotTellWithoutItsOwnProc) {
   EXPECT_EQ(r[1].find("verdict: OK"), std::string::npos) << r[1];
 }
 
+TEST(DoctorSupervisorTest, FindsTheCgroupInProcSelfCgroup) {
+  EXPECT_EQ(reaper::CgroupOf("0::/system.slice/web.service\n"), "/system.slice/web.service");
+  EXPECT_EQ(
+      reaper::CgroupOf("9:name=systemd:/user.slice/user-1000.slice/session-3.scope\n4:memory:/x\n0::/\n"),
+      "/user.slice/user-1000.slice/session-3.scope");
+  EXPECT_EQ(reaper::CgroupOf(""), "");
+}
+
+std::string Joined(const std::vector<std::string>& lines) {
+  std::string s;
+  for (const auto& l : lines) s += l + "\n";
+  return s;
+}
+
+TEST(DoctorSupervisorTest, WarnsThatAServiceKillsDetachedCommands) {
+  std::string s = Joined(reaper::SupervisorFindings("/system.slice/web.service", true, "", false));
+  EXPECT_NE(s.find("WARNING: this is systemd service web.service"), std::string::npos) << s;
+  EXPECT_NE(s.find("Detached commands die with web.service"), std::string::npos) << s;
+  EXPECT_NE(s.find("--cgroup"), std::string::npos) << s;
+}
+
+TEST(DoctorSupervisorTest, ASessionKillsOnlyWithKillUserProcesses) {
+  const std::string cg = "/user.slice/user-1000.slice/session-3.scope";
+  std::string on = Joined(reaper::SupervisorFindings(cg, true, "", true));
+  std::string off = Joined(reaper::SupervisorFindings(cg, true, "", false));
+  EXPECT_NE(on.find("WARNING: this is logind session session-3.scope: KillUserProcesses=yes"),
+            std::string::npos)
+      << on;
+  EXPECT_EQ(off.find("WARNING"), std::string::npos) << off;
+  EXPECT_NE(off.find("detached commands outlive the logout"), std::string::npos) << off;
+}
+
+TEST(DoctorSupervisorTest, AContainerIsNamed) {
+  std::string s = Joined(reaper::SupervisorFindings("/", false, "/.dockerenv exists", false));
+  EXPECT_NE(s.find("no systemd"), std::string::npos) << s;
+  EXPECT_NE(s.find("container: /.dockerenv exists: when it stops"), std::string::npos) << s;
+  EXPECT_EQ(s.find("WARNING"), std::string::npos) << s;
+}
+
 TEST(DoctorTest, ReportsAnInitThatReaps) {
   auto r = DoctorInNamespace(/*reaps=*/true);
   ASSERT_EQ(r.size(), 2u) << (r.empty() ? "" : r[0]);
   EXPECT_EQ(r[0], "0") << r[1];
   EXPECT_NE(r[1].find("exited orphans are reaped: yes"), std::string::npos) << r[1];
   EXPECT_NE(r[1].find("verdict: OK"), std::string::npos) << r[1];
+  EXPECT_NE(r[1].find("  cgroup: "), std::string::npos) << r[1];
 }
 
 }  // namespace
