@@ -61,6 +61,8 @@ cc_library(name = "gmock", linkopts = ["-lgmock", "-lgtest", "-lpthread"])
 cc_library(name = "rapidcheck", linkopts = ["-lrapidcheck"])
 cc_library(name = "benchmark", linkopts = ["-lbenchmark", "-lpthread"])
 cc_library(name = "benchmark_main", linkopts = ["-lbenchmark_main", "-lbenchmark", "-lpthread"])
+# sd-bus (libsystemd-dev): shared only, Debian ships no libsystemd.a.
+cc_library(name = "systemd", linkopts = ["-lsystemd"])
 """
 
 def _maybe(rule, name, **kwargs):

@@ -3,11 +3,13 @@
 # tools (dpkg-deb). Run through Bazel:
 #   ./bazelw run -c opt //packaging:deb -- OUTDIR
 # Inputs (given by packaging/BUILD): REAPER SUITE LIBREAP VERSION_H MAN1...
-# COMPLETION CONTROL_IN COPYRIGHT CHANGELOG PC_IN LINTIAN_OVERRIDES -- HEADERS... -- OUTDIR
+# COMPLETION CONTROL_IN COPYRIGHT CHANGELOG PC_IN LINTIAN_OVERRIDES
+# SCOPE_HELPER -- HEADERS... -- OUTDIR
 set -euo pipefail
 reaper="$1" suite="$2" lib="$3" version_h="$4" man_reaper="$5" man_suite="$6"
 completion="$7" control_in="$8" copyright="$9" changelog="${10}" pc_in="${11}" overrides="${12}"
-shift 12
+scope_helper="${13}"
+shift 13
 [[ "$1" == -- ]] || { echo "build_deb: expected -- before the headers" >&2; exit 2; }
 shift
 headers=()
@@ -29,13 +31,15 @@ version=$(sed -n 's/.*kVersion\[\] = "\([0-9.]*\)".*/\1/p' "$version_h")
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 multiarch=x86_64-linux-gnu
-install -d "$root/DEBIAN" "$root/usr/bin" "$root/usr/include/reap" "$root/usr/lib/$multiarch/pkgconfig" \
+install -d "$root/DEBIAN" "$root/usr/bin" "$root/usr/libexec/reap" "$root/usr/include/reap" "$root/usr/lib/$multiarch/pkgconfig" \
   "$root/usr/share/man/man1" "$root/usr/share/bash-completion/completions" "$root/usr/share/doc/reap" \
   "$root/usr/share/lintian/overrides"
 install -m 0755 "$reaper" "$root/usr/bin/reaper"
 install -m 0755 "$suite" "$root/usr/bin/reaper-conformance"
+# reaper --scope's sd-bus part: reaper looks for it in ../libexec/reap/.
+install -m 0755 "$scope_helper" "$root/usr/libexec/reap/reaper-scope"
 strip --strip-unneeded --remove-section=.comment --remove-section=.note "$root/usr/bin/reaper" \
-  "$root/usr/bin/reaper-conformance"
+  "$root/usr/bin/reaper-conformance" "$root/usr/libexec/reap/reaper-scope"
 install -m 0644 "$lib" "$root/usr/lib/$multiarch/libreap.a"
 strip --strip-debug --remove-section=.comment "$root/usr/lib/$multiarch/libreap.a"
 sed "s/@VERSION@/$version/" "$pc_in" >"$root/usr/lib/$multiarch/pkgconfig/reap.pc"

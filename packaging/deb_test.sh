@@ -37,11 +37,21 @@ set +e
 set -e
 ((rc == 2)) || fail "usage error exited $rc"
 
+# reaper --scope finds its helper in the package (systemd's bus pointed at
+# nothing: the helper runs, cannot reach it, and reaper says so, exit 4).
+set +e
+DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent \
+  "$reaper" --scope -- /bin/true 2>"$tmp/err"; rc=$?
+set -e
+((rc == 4)) || fail "reaper --scope without a bus exited $rc: $(cat "$tmp/err")"
+grep -q '^reaper: scope: reap-[0-9]*\.scope: cannot reach the systemd' "$tmp/err" || fail "$(cat "$tmp/err")"
+
 # 3. reaper-conformance from the package, against that reaper: it finds its
 #    probe (built in) and detaches under its own subreaper.
 suite="$root/usr/bin/reaper-conformance"
 [[ "$("$suite" --version)" == "reaper-conformance $version" ]] || fail "reaper-conformance --version"
-"$suite" --rounds 2 --trials 3 --name packaged --template "$reaper -- {cmd}" >"$tmp/verdicts.txt" 2>/dev/null ||
+"$suite" --rounds 2 --trials 3 --name packaged --template "$reaper -- {cmd}" \
+  --unclaimed survives-cgroup-kill >"$tmp/verdicts.txt" 2>/dev/null ||
   fail "conformance of the packaged reaper: $(cat "$tmp/verdicts.txt")"
 grep -q '^OK: every claimed property holds$' "$tmp/verdicts.txt" || fail "no OK line"
 

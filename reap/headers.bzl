@@ -10,6 +10,7 @@ REAP_PUBLIC_HEADERS = [
     "notify.h",
     "pidfile.h",
     "proc.h",
+    "scope_spec.h",
     "subreaper.h",
     "user.h",
     "version.h",

@@ -204,6 +204,24 @@ const Option kOptions[] = {
        p->o.command.cgroup = *v;
        return std::string();
      }},
+    {"--scope", Takes::kEqualsValue,
+     [](Parse* p, const std::string&, const std::optional<std::string>& v) {
+       p->o.scope = true;
+       if (v) p->o.scope_options.name = *v;
+       return std::string();
+     }},
+    {"--slice", Takes::kValue,
+     [](Parse* p, const std::string&, const std::optional<std::string>& v) {
+       p->o.scope_options.slice = *v;
+       return std::string();
+     }},
+    {"--property", Takes::kValue,
+     [](Parse* p, const std::string&, const std::optional<std::string>& v) {
+       std::size_t eq = v->find('=');
+       if (eq == std::string::npos || eq == 0) return "--property needs NAME=VALUE, got '" + *v + "'";
+       p->o.scope_options.properties.emplace_back(v->substr(0, eq), v->substr(eq + 1));
+       return std::string();
+     }},
     {"--env", Takes::kValue,
      [](Parse* p, const std::string&, const std::optional<std::string>& v) {
        std::size_t eq = v->find('=');
@@ -327,6 +345,14 @@ reap::Result<CliOptions> ParseArgs(const std::vector<std::string>& args) {
     if (std::string why = option->apply(&p, name, value); !why.empty()) return Usage(why);
   }
   if (p.done) return p.o;
+  const reap::Scope& s = p.o.scope_options;
+  if (!p.o.scope && (!s.slice.empty() || !s.properties.empty())) {
+    return Usage("--slice and --property set up a --scope; give --scope too");
+  }
+  if (p.o.scope) {
+    if (auto valid = reap::ValidateScope(s); !valid.ok()) return Usage("--scope: " + valid.error().Message());
+    if (!p.o.command.cgroup.empty()) return Usage("--scope and --cgroup both place COMMAND; give one");
+  }
   return WithCommand(std::move(p), args, i);
 }
 
@@ -370,6 +396,14 @@ Options:
   --cgroup DIR       create COMMAND directly in the cgroup v2 directory DIR
                      (clone3, Linux 5.7+): it survives a kill of this
                      cgroup, e.g. systemd stopping the caller's service
+  --scope[=NAME]     put COMMAND in a new transient systemd scope (default
+                     name reap-PID.scope; system manager as root, else the
+                     user's): it survives a stop, restart or crash of the
+                     service that started it
+  --slice SLICE      the slice for --scope (e.g. workers.slice)
+  --property K=V     a resource limit for --scope: MemoryMax, MemoryHigh,
+                     MemoryLow, MemorySwapMax, TasksMax, CPUWeight, IOWeight,
+                     CPUQuota (repeatable)
   --env NAME=VALUE   set a variable in COMMAND's environment (repeatable)
   --unset-env NAME   remove a variable from it (repeatable)
   --clear-env        start from an empty environment
@@ -399,7 +433,7 @@ with no trailing newline. -h shows the legacy usage, -v the version.
 Exit status: 0 started; 2 usage error; 126 found but not executable;
 127 not found; 3 started, but the PID could not be written to stdout (the
 command keeps running; stderr names it); 4 COMMAND could not be placed in
-its cgroup (nothing was left running); 1 any other failure. On failure
+its cgroup or scope (nothing was left running); 1 any other failure. On failure
 stdout is empty and stderr has one line: "reaper: STAGE: WHAT: REASON".
 )";
 }

@@ -9,6 +9,7 @@
 
 #include "reap/command.h"
 #include "reap/error.h"
+#include "reap/scope_spec.h"
 #include "reap/version.h"
 
 namespace reaper {
@@ -36,6 +37,9 @@ struct CliOptions {
   std::optional<double> wait_alive;
   // --user USER[:GROUP], resolved by main before anything starts.
   std::string user;
+  // --scope[=NAME], --slice=SLICE, --property=K=V: a transient systemd scope.
+  bool scope = false;
+  reap::Scope scope_options;
 };
 
 // Parses argv[1..] (ARGS excludes the program name). Usage errors come back

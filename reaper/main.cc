@@ -18,6 +18,7 @@
 #include "reap/identity.h"
 #include "reap/notify.h"
 #include "reap/pidfile.h"
+#include "reap/scope_spec.h"
 #include "reap/user.h"
 #include "reaper/args.h"
 #include "reaper/control.h"
@@ -29,6 +30,7 @@ namespace {
 constexpr int kExitFailure = 1;
 constexpr int kExitUnreported = 3;  // started, but the PID could not be printed
 constexpr int kExitUsage = 2;
+constexpr int kExitScope = 4;  // not placed in its cgroup or scope (reaper::ExitCodeFor)
 
 int Fail(const std::string& line, int code) {
   std::fprintf(stderr, "reaper: %s\n", line.c_str());
@@ -43,6 +45,65 @@ void Abandon(const reap::Identity& id) {
   kill(id.pid, SIGKILL);
   while (waitpid(id.pid, nullptr, 0) < 0 && errno == EINTR) {
   }
+}
+
+// reaper-scope (the sd-bus part of --scope, dynamically linked): beside this
+// binary (a build tree), or in ../libexec/reap/ (the Debian package). "" if
+// neither exists.
+std::string FindScopeHelper() {
+  char buf[4096];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) return "";
+  std::string dir(buf, static_cast<std::size_t>(n));
+  dir.erase(dir.rfind('/'));
+  for (const std::string& path : {dir + "/reaper-scope", dir + "/../libexec/reap/reaper-scope"}) {
+    if (access(path.c_str(), X_OK) == 0) return path;
+  }
+  return "";
+}
+
+// Runs HELPER to put the command ID in its scope; "" or the helper's error
+// line. Bounded: the scope's own timeout plus 5 s.
+std::string MoveIntoScope(const std::string& helper, const reap::Identity& id, const reap::Command& command,
+                          const reap::Scope& scope) {
+  std::vector<std::string> args = {helper,
+                                   reap::ScopeUnitName(scope, id.pid),
+                                   std::to_string(id.pid),
+                                   reap::ScopeDescription(scope, command),
+                                   scope.slice,
+                                   std::to_string(scope.timeout.count())};
+  std::swap(args[1], args[2]);  // PID UNIT
+  for (const auto& [k, v] : scope.properties) args.push_back(k + "=" + v);
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  int err[2];
+  if (pipe2(err, O_CLOEXEC) != 0) return std::string("scope: pipe: ") + std::strerror(errno);
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(err[1], 2);
+    execv(helper.c_str(), argv.data());
+    _exit(127);
+  }
+  close(err[1]);
+  if (pid < 0) {
+    close(err[0]);
+    return std::string("scope: fork: ") + std::strerror(errno);
+  }
+  std::string text;
+  char buf[512];
+  ssize_t n;
+  while ((n = read(err[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR)) {
+    if (n > 0) text.append(buf, static_cast<std::size_t>(n));
+  }
+  close(err[0]);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return "";
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  if (text.empty()) text = "scope: " + helper + " failed (wait status " + std::to_string(status) + ")";
+  return text.substr(text.rfind('\n') + 1);
 }
 
 // Keeps the descriptor numbers the command is to receive (inherited stdio,
@@ -213,9 +274,28 @@ int Run(const std::vector<std::string>& args) {
   }
   placeholders.Release();
 
+  // --scope: find its helper before anything starts.
+  std::string scope_helper;
+  if (o.scope) {
+    scope_helper = FindScopeHelper();
+    if (scope_helper.empty()) {
+      return Fail("scope: reaper-scope not found (beside reaper, or in ../libexec/reap/): --scope needs it",
+                  kExitScope);
+    }
+  }
   // reaper exits right after this, so it is the intermediate itself.
   auto id = reap::DetachAsIntermediate(command);
   if (!id.ok()) return Fail(id.error().ToString(), reaper::ExitCodeFor(id.error()));
+  std::string unit;
+  if (o.scope) {
+    // The helper's sd-bus call moves the command (our child, running its
+    // program already) into a new scope; if that fails, it is ended.
+    if (std::string why = MoveIntoScope(scope_helper, id.value(), command, o.scope_options); !why.empty()) {
+      Abandon(id.value());
+      return Fail(why, kExitScope);
+    }
+    unit = reap::ScopeUnitName(o.scope_options, id->pid);
+  }
   // Until reaper exits the command is its child: its exit status is ours to
   // read while we wait for it to be ready, or to stay alive.
   if (notify || o.wait_alive) {
@@ -231,7 +311,7 @@ int Run(const std::vector<std::string>& args) {
       return Fail(st.error().ToString(), kExitFailure);
     }
   }
-  std::string out = o.json ? reaper::IdentityJson(id.value(), o.command) + "\n"
+  std::string out = o.json ? reaper::IdentityJson(id.value(), o.command, unit) + "\n"
                            : std::to_string(id->pid) + (o.legacy ? "" : "\n");
   if (std::fputs(out.c_str(), stdout) < 0 || std::fflush(stdout) != 0) {
     // The caller may be gone (a crashed server). The command is detached and

@@ -15,8 +15,10 @@ namespace reaper {
 int ExitCodeFor(const reap::Error& error);
 
 // {"pid":N,"start_time":N,"pgid":N,"sid":N,"target":"PID:START","argv":[...]}
-// ("target" is what reaper status/signal/stop/wait take).
-std::string IdentityJson(const reap::Identity& id, const reap::Command& command);
+// plus "unit":"NAME.scope" with --scope ("target" is what reaper
+// status/signal/stop/wait take).
+std::string IdentityJson(const reap::Identity& id, const reap::Command& command,
+                         const std::string& unit = "");
 
 }  // namespace reaper
 

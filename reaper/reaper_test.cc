@@ -221,6 +221,43 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"CgroupEmpty", {"--cgroup", "", "true"}, 2, "reaper: usage: --cgroup needs"}),
     [](const ::testing::TestParamInfo<BadInput>& info) { return info.param.name; });
 
+// --scope when systemd's bus cannot be reached (pointed at nothing, so the
+// answer is the same where systemd runs): exit 4, one line naming the
+// scope and why, and the command, started already, killed and reaped.
+TEST_F(ReaperTest, ScopeThatCannotBeMadeLeavesNothing) {
+  const std::string nowhere = "DBUS_SYSTEM_BUS_ADDRESS=unix:path=" + reap_testing::TempDir() + "/no-bus";
+  const std::string user_nowhere =
+      "DBUS_SESSION_BUS_ADDRESS=unix:path=" + reap_testing::TempDir() + "/no-bus";
+  std::string marker = reap_testing::TempDir() + "/started";
+  RunResult r = reap_testing::Run({reaper_, "--scope=reap-test.scope", "--property=MemoryMax=64M", "--",
+                                   "/bin/sh", "-c", "touch " + marker + "; sleep 30"},
+                                  reap_testing::Millis(20000), {nowhere, user_nowhere});
+  EXPECT_EQ(r.exit_code, 4) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err.rfind("reaper: scope: reap-test.scope: cannot reach the systemd ", 0), 0u) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_TRUE(reap_testing::Exists(marker)) << "the command had started";
+  // What the command forked was killed with it; we adopted and reap it.
+  reap_testing::Reaps reaps;
+  EXPECT_TRUE(reap_testing::PollReaping(
+      &reaps, [&] { return world_.Children().empty(); }, reap_testing::Millis(5000)));
+  for (const auto& [pid, status] : reaps.status) EXPECT_TRUE(WIFSIGNALED(status)) << pid;
+}
+
+TEST_F(ReaperTest, ScopeOptionsAreCheckedBeforeAnythingStarts) {
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{{"--scope=no-suffix", "true"},
+                                             {"--scope", "--property=Nice=5", "true"},
+                                             {"--scope", "--property=MemoryMax=lots", "true"},
+                                             {"--slice=w.slice", "true"},
+                                             {"--scope", "--cgroup=/sys/fs/cgroup", "true"}}) {
+    RunResult r = Reaper(args);
+    EXPECT_EQ(r.exit_code, 2) << args[0] << ": " << r.err;
+    EXPECT_EQ(r.err.rfind("reaper: usage: ", 0), 0u) << r.err;
+  }
+  ExpectNoChildren();
+}
+
 // argv too large for the command (but not for reaper): the legacy -args
 // string splits into many words; a small stack limit lowers ARG_MAX.
 TEST_F(ReaperTest, ArgvTooLargeIsE2big) {
