@@ -16,3 +16,12 @@ echo "$out" | grep -Eq '^gone: pid [0-9]+ is not running$'
 out=$("$4")
 echo "$out"
 echo "$out" | grep -qx 'ready: listening on :8080'
+# Without systemd's bus (pointed at nothing, so the same everywhere): the
+# worker is killed and the error says so. docs/testing.md: a real systemd.
+set +e
+out=$(DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent "$5" 2>&1)
+rc=$?
+set -e
+echo "$out"
+[ "$rc" -eq 1 ]
+echo "$out" | grep -Eq '^cannot start worker: scope: reap-[0-9]+\.scope: cannot reach the systemd '
