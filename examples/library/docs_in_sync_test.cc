@@ -18,10 +18,9 @@ std::string Slurp(const std::string& path) {
 TEST(DocsInSyncTest, LibraryDocQuotesEveryExample) {
   std::string doc = Slurp("docs/library.md");
   ASSERT_FALSE(doc.empty());
-  for (const char* example :
-       {"examples/library/detach_example.cc", "examples/library/reap_adopted_example.cc",
-        "examples/library/stop_example.cc", "examples/library/ready_example.cc",
-        "examples/library/scope_example.cc"}) {
+  for (const char* example : {"examples/library/detach_example.cc",
+                              "examples/library/reap_adopted_example.cc", "examples/library/stop_example.cc",
+                              "examples/library/ready_example.cc", "examples/library/scope_example.cc"}) {
     std::string code = Slurp(example);
     ASSERT_FALSE(code.empty()) << example;
     EXPECT_NE(doc.find("```cpp\n" + code + "```"), std::string::npos)
