@@ -6,6 +6,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <string>
 #include <thread>
 
@@ -75,16 +76,20 @@ Status ProcessHandle::Signal(int sig) const {
 bool ProcessHandle::Exited() const { return WaitForExit(std::chrono::milliseconds(0)); }
 
 bool ProcessHandle::WaitForExit(std::chrono::milliseconds timeout) const {
-  auto end = std::chrono::steady_clock::now() + timeout;
+  using Clock = std::chrono::steady_clock;
+  const auto now = Clock::now();
+  // Saturate: milliseconds::max() (and anything past the clock's range)
+  // means no deadline, not an overflowed one in the past.
+  const auto room = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::time_point::max() - now);
+  const auto end = timeout >= room ? Clock::time_point::max() : now + timeout;
   if (pidfd_ >= 0) {
     for (;;) {
-      auto left =
-          std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - Clock::now()).count();
       pollfd p{pidfd_, POLLIN, 0};
-      int n = poll(&p, 1, static_cast<int>(std::max<long long>(0, left.count())));
+      int n = poll(&p, 1, static_cast<int>(std::clamp<long long>(left, 0, 1000 * 1000)));
       if (n > 0) return true;  // readable: the process has exited
-      if (n == 0) return false;
-      if (errno != EINTR) return false;
+      if (n < 0 && errno != EINTR) return false;
+      if (n == 0 && Clock::now() >= end) return false;
     }
   }
   for (;;) {

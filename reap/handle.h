@@ -33,7 +33,7 @@ class [[nodiscard]] ProcessHandle {
   bool Exited() const;
 
   // Waits until the process exits or TIMEOUT passes; returns whether it
-  // exited. EINTR is retried.
+  // exited. EINTR is retried. milliseconds::max() waits as long as it takes.
   bool WaitForExit(std::chrono::milliseconds timeout) const;
 
   const Identity& identity() const { return id_; }

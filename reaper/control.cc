@@ -176,11 +176,17 @@ int RunControl(const std::vector<std::string>& args, std::FILE* out, std::FILE* 
     return kControlDone;
   }
   if (p.command == "wait") {
+    // No --timeout: as long as it takes (WaitForExit saturates).
     auto timeout = p.timeout ? std::chrono::milliseconds(static_cast<long long>(*p.timeout * 1000))
-                             : std::chrono::milliseconds::max() / 2;
+                             : std::chrono::milliseconds::max();
     if (h->WaitForExit(timeout)) return kControlDone;
-    return Fail(err, "wait: " + t.Name() + " still running after " + std::to_string(*p.timeout) + " s",
-                kControlFailed);
+    char seconds[32];
+    std::snprintf(seconds, sizeof seconds, "%g", p.timeout.value_or(0));
+    return Fail(
+        err,
+        "wait: " + t.Name() +
+            (p.timeout ? " still running after " + std::string(seconds) + " s" : " could not be waited for"),
+        kControlFailed);
   }
   // stop: TERM, wait, then KILL.
   double grace = p.timeout.value_or(10.0);

@@ -549,10 +549,22 @@ TEST_F(ReaperTest, WaitForAProcessThatIsNotOurChild) {
   std::string target = TargetOf(r.out);
   RunResult early = Reaper({"wait", "--timeout", "0.05", target});
   EXPECT_EQ(early.exit_code, 3) << early.err;
+  EXPECT_EQ(early.err, "reaper: wait: " + target + " still running after 0.05 s\n");
   RunResult done = Reaper({"wait", "--timeout", "5", target});
   EXPECT_EQ(done.exit_code, 0) << done.err;
   EXPECT_EQ(Reaper({"wait", "PID"}).exit_code, 2);
   EXPECT_EQ(Reaper({"signal", "NOSUCHSIG", target}).exit_code, 2);
+}
+
+// Without --timeout, wait waits as long as it takes.
+TEST_F(ReaperTest, WaitWithoutTimeoutWaitsForTheExit) {
+  RunResult r = Reaper({"--json", "--", probe_, "--linger-ms", "800"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto start = std::chrono::steady_clock::now();
+  RunResult done = Reaper({"wait", TargetOf(r.out)}, reap_testing::Millis(20000));
+  EXPECT_EQ(done.exit_code, 0) << done.err;
+  EXPECT_EQ(done.err, "");
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(300)) << "returned at once";
 }
 
 // --wait-ready: reaper returns only once the command sent READY=1.
