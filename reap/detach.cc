@@ -85,12 +85,13 @@ bool IsExecutableFile(const std::string& path, int* why) {
 // PATH lookup as execvp does it, but in the caller, before any process
 // exists: first executable regular file wins; if none, EACCES when some
 // candidate existed but was not executable, else ENOENT.
-// ENVP is the command's environment (its last PATH counts).
+// ENVP is the command's environment; its first PATH counts, as for getenv
+// and execvp.
 Result<std::string> Resolve(const std::string& program, char* const* envp) {
   if (program.find('/') != std::string::npos) return program;
   std::string path_var;
   bool have_path = false;
-  for (char* const* e = envp; e != nullptr && *e != nullptr; ++e) {
+  for (char* const* e = envp; e != nullptr && *e != nullptr && !have_path; ++e) {
     if (std::strncmp(*e, "PATH=", 5) == 0) {
       path_var = *e + 5;
       have_path = true;

@@ -34,6 +34,8 @@
 #include "reap/proc.h"
 #include "testing/world.h"
 
+extern char** environ;
+
 namespace reap {
 namespace {
 
@@ -523,6 +525,24 @@ TEST_F(DetachTest, PathLookupUsesTheCommandsPath) {
   ASSERT_TRUE(id.ok()) << id.error().ToString();
   AwaitExecDone(id->pid);
   EXPECT_EQ(ReadCmdline(id->pid).value().at(0), "my-probe");
+}
+
+// An environment with PATH twice: the first counts, as for getenv and
+// execvp (the command sees both; its own lookups use the first too).
+TEST_F(DetachTest, PathLookupUsesTheFirstOfTwoPaths) {
+  std::string dir = reap_testing::TempDir();
+  ASSERT_EQ(symlink(reap_testing::Runfile("conformance/probe/probe").c_str(), (dir + "/my-probe").c_str()),
+            0);
+  std::string first = "PATH=" + dir, second = "PATH=/nonexistent";
+  char* twice[] = {first.data(), second.data(), nullptr};
+  char** saved = environ;
+  environ = twice;
+  Command c;
+  c.program = "my-probe";
+  c.args = {"--linger-ms", "20000"};
+  auto id = Detach(c);
+  environ = saved;
+  ASSERT_TRUE(id.ok()) << id.error().ToString();
 }
 
 TEST_F(DetachTest, CwdAndUmask) {
