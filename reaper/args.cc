@@ -103,6 +103,15 @@ reap::Result<CliOptions> ParseLegacy(const std::vector<std::string>& args) {
   auto cmd_words = reap_text::SplitWords(cmd);
   if (!cmd_words.ok()) return Usage("-cmd: " + cmd_words.error().Message());
   if (cmd_words->empty() || cmd_words->front().empty()) return Usage("-cmd is empty");
+  // ["reaper", "-cmd='x' -args='30'"]: both flags in one argument (no shell
+  // split them). Running x with a literal "-args=30" would hide the mistake.
+  for (const std::string& w : *cmd_words) {
+    if (w == "-args" || w.rfind("-args=", 0) == 0 || w == "--args" || w.rfind("--args=", 0) == 0) {
+      return Usage(
+          "-cmd's value holds -args: give them as two arguments, -cmd='COMMAND' -args='ARGS' "
+          "(from a program: [\"reaper\", \"-cmd=COMMAND\", \"-args=ARGS\"])");
+    }
+  }
   auto arg_words = reap_text::SplitWords(cmd_args);
   if (!arg_words.ok()) return Usage("-args: " + arg_words.error().Message());
   o.command.program = cmd_words->front();
@@ -337,6 +346,16 @@ reap::Result<CliOptions> ParseArgs(const std::vector<std::string>& args) {
     const Option* option = FindOption(name);
     if (option == nullptr || (option->takes == Takes::kNothing && value)) {
       return Usage("unknown option '" + a + "'");
+    }
+    if (option->takes == Takes::kEqualsValue && !value && i + 1 < args.size()) {
+      // "--wait-ready 2" would run a command named 2.
+      char* end = nullptr;
+      const std::string& next = args[i + 1];
+      std::strtod(next.c_str(), &end);
+      if (!next.empty() && *end == '\0') {
+        return Usage(name + " takes its seconds after '=' (" + name + "=" + next + "); a command named " +
+                     next + " goes after --");
+      }
     }
     if (option->takes == Takes::kValue && !value) {
       if (i + 1 >= args.size()) return Usage(name + " needs a value");
