@@ -22,14 +22,7 @@ class Suite {
   Suite(const Description& d, const SuiteOptions& o) : d_(d), o_(o), rng_(o.seed) {}
 
   std::vector<Verdict> Run() {
-    std::vector<Verdict> out;
-    for (const Property& p : Properties()) {
-      if (!p.cli) continue;
-      auto start = Clock::now();
-      Outcome r = Judge(p.id);
-      out.push_back(Conclude(d_, o_, p.name, r, start));
-    }
-    return out;
+    return JudgeAll(d_, o_, Mode::kCli, [this](PropertyId id) { return Judge(id); });
   }
 
  private:

@@ -3,6 +3,7 @@
 #define REAP_CONFORMANCE_RUNNERS_H_
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,11 @@ std::vector<Verdict> RunCliSuite(const Description& d, const SuiteOptions& o);
 std::vector<Verdict> RunServerSuite(const Description& d, const SuiteOptions& o);
 std::string CheckCliPlainRun(const Description& d, const SuiteOptions& o);
 std::string CheckServerPlainRun(const Description& d, const SuiteOptions& o);
+
+// Judges every property of MODE in report order (JUDGE runs one) and
+// concludes each.
+std::vector<Verdict> JudgeAll(const Description& d, const SuiteOptions& o, Mode mode,
+                              const std::function<Outcome(PropertyId)>& judge);
 
 // The verdict of PROPERTY from what its check found: SKIP when D does not
 // claim it; reported to o.on_verdict; its time runs from START.

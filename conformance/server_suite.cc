@@ -244,14 +244,7 @@ class ServerSuite {
 
   std::vector<Verdict> Run() {
     started_ = server_.Start();
-    std::vector<Verdict> out;
-    for (const Property& p : Properties()) {
-      if (!p.server) continue;
-      auto start = Clock::now();
-      Outcome r = Judge(p.id);
-      out.push_back(Conclude(d_, o_, p.name, r, start));
-    }
-    return out;
+    return JudgeAll(d_, o_, Mode::kServer, [this](PropertyId id) { return Judge(id); });
   }
 
  private:

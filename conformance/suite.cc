@@ -75,6 +75,18 @@ std::string CheckPlainRun(const Description& d, const SuiteOptions& o) {
   return d.mode == Mode::kServer ? CheckServerPlainRun(d, o) : CheckCliPlainRun(d, o);
 }
 
+std::vector<Verdict> JudgeAll(const Description& d, const SuiteOptions& o, Mode mode,
+                              const std::function<Outcome(PropertyId)>& judge) {
+  std::vector<Verdict> out;
+  for (const Property& p : Properties()) {
+    if (!(mode == Mode::kCli ? p.cli : p.server)) continue;
+    auto start = std::chrono::steady_clock::now();
+    Outcome r = judge(p.id);
+    out.push_back(Conclude(d, o, p.name, r, start));
+  }
+  return out;
+}
+
 std::vector<Verdict> RunSuite(const Description& d, const SuiteOptions& o) {
   return d.mode == Mode::kServer ? RunServerSuite(d, o) : RunCliSuite(d, o);
 }
