@@ -157,19 +157,15 @@ REAP_CHILD_SIDE inline int Fcntl(int fd, int cmd, long arg = 0) {
   for (;;) syscall(SYS_exit_group, code);
 }
 
-// clone(2) running FN(ARG) on STACK_TOP in the child. Returns the child's PID
-// or -1 with errno. On x86-64 this is a raw system call: glibc's clone() is
-// intercepted by sanitizer runtimes, which treat it as a fork and corrupt
-// the (shared) thread state. Elsewhere glibc's clone() is used.
-REAP_CHILD_SIDE inline pid_t Clone(int (*fn)(void*), char* stack_top, unsigned long flags, void* arg,
-                                   pid_t* parent_tid, int* child_tid) {
 #if defined(__x86_64__)
-  // The child starts with rsp = stack_top - 16 and pops FN and ARG.
-  auto** slot = reinterpret_cast<void**>(stack_top) - 2;
-  slot[0] = reinterpret_cast<void*>(fn);
-  slot[1] = arg;
-  register long r10 __asm__("r10") = reinterpret_cast<long>(child_tid);
-  register long r8 __asm__("r8") = 0;  // no TLS change
+// System call NR (clone or clone3) with arguments A1..A5. In the child (the
+// call returns 0 there, on its new stack) it pops FN and ARG, which the
+// caller put at the top of that stack, calls FN(ARG) and exits with its
+// result: the child never returns into a frame of the parent's. Returns the
+// child's PID or -errno.
+REAP_CHILD_SIDE inline long CloneSyscall(long nr, long a1, long a2, long a3, long a4, long a5) {
+  register long r10 __asm__("r10") = a4;
+  register long r8 __asm__("r8") = a5;
   long ret;
   __asm__ volatile(
       "syscall\n\t"
@@ -186,13 +182,40 @@ REAP_CHILD_SIDE inline pid_t Clone(int (*fn)(void*), char* stack_top, unsigned l
       "hlt\n\t"
       "1:\n\t"
       : "=a"(ret)
-      : "0"(static_cast<long>(SYS_clone)), "D"(flags), "S"(slot), "d"(parent_tid), "r"(r10), "r"(r8)
+      : "0"(nr), "D"(a1), "S"(a2), "d"(a3), "r"(r10), "r"(r8)
       : "rcx", "r11", "memory");
+  return ret;
+}
+
+// Puts FN and ARG where the child pops them: the 16 bytes below STACK_TOP,
+// which is then the child's stack pointer. Returns that pointer.
+REAP_CHILD_SIDE inline char* PushEntry(int (*fn)(void*), void* arg, char* stack_top) {
+  auto** slot = reinterpret_cast<void**>(stack_top) - 2;
+  slot[0] = reinterpret_cast<void*>(fn);
+  slot[1] = arg;
+  return reinterpret_cast<char*>(slot);
+}
+
+REAP_CHILD_SIDE inline pid_t PidOrErrno(long ret) {
   if (ret < 0) {
     errno = static_cast<int>(-ret);
     return -1;
   }
   return static_cast<pid_t>(ret);
+}
+#endif
+
+// clone(2) running FN(ARG) on STACK_TOP in the child. Returns the child's PID
+// or -1 with errno. On x86-64 this is a raw system call: glibc's clone() is
+// intercepted by sanitizer runtimes, which treat it as a fork and corrupt
+// the (shared) thread state. Elsewhere glibc's clone() is used.
+REAP_CHILD_SIDE inline pid_t Clone(int (*fn)(void*), char* stack_top, unsigned long flags, void* arg,
+                                   pid_t* parent_tid, int* child_tid) {
+#if defined(__x86_64__)
+  char* sp = PushEntry(fn, arg, stack_top);
+  return PidOrErrno(CloneSyscall(SYS_clone, static_cast<long>(flags), reinterpret_cast<long>(sp),
+                                 reinterpret_cast<long>(parent_tid), reinterpret_cast<long>(child_tid),
+                                 0 /* no TLS change */));
 #else
   return clone(fn, stack_top, static_cast<int>(flags), arg, parent_tid, nullptr, child_tid);
 #endif
@@ -220,9 +243,7 @@ REAP_CHILD_SIDE inline pid_t CloneIntoCgroup(int (*fn)(void*), char* stack_top, 
                                              void* arg, pid_t* parent_tid, int* child_tid, int cgroup_fd) {
 #if defined(__x86_64__)
   // As in Clone: the child starts with rsp = stack + stack_size, at FN and ARG.
-  auto** slot = reinterpret_cast<void**>(stack_top) - 2;
-  slot[0] = reinterpret_cast<void*>(fn);
-  slot[1] = arg;
+  char* sp = sys::PushEntry(fn, arg, stack_top);
   char* low = stack_top - kStackSize;
   CloneArgs ca{};
   ca.flags = flags | CLONE_INTO_CGROUP;
@@ -230,30 +251,9 @@ REAP_CHILD_SIDE inline pid_t CloneIntoCgroup(int (*fn)(void*), char* stack_top, 
   ca.parent_tid = reinterpret_cast<std::uint64_t>(parent_tid);
   ca.exit_signal = SIGCHLD;
   ca.stack = reinterpret_cast<std::uint64_t>(low);
-  ca.stack_size = static_cast<std::uint64_t>(reinterpret_cast<char*>(slot) - low);
+  ca.stack_size = static_cast<std::uint64_t>(sp - low);
   ca.cgroup = static_cast<std::uint64_t>(cgroup_fd);
-  long ret;
-  __asm__ volatile(
-      "syscall\n\t"
-      "testq %%rax, %%rax\n\t"
-      "jnz 1f\n\t"
-      "xorl %%ebp, %%ebp\n\t"
-      "popq %%rax\n\t"
-      "popq %%rdi\n\t"
-      "callq *%%rax\n\t"
-      "movl %%eax, %%edi\n\t"
-      "movl $231, %%eax\n\t"  // exit_group(fn's result)
-      "syscall\n\t"
-      "hlt\n\t"
-      "1:\n\t"
-      : "=a"(ret)
-      : "0"(static_cast<long>(SYS_clone3)), "D"(&ca), "S"(sizeof ca)
-      : "rcx", "r11", "memory");
-  if (ret < 0) {
-    errno = static_cast<int>(-ret);
-    return -1;
-  }
-  return static_cast<pid_t>(ret);
+  return sys::PidOrErrno(sys::CloneSyscall(SYS_clone3, reinterpret_cast<long>(&ca), sizeof ca, 0, 0, 0));
 #else
   (void)fn, (void)stack_top, (void)flags, (void)arg, (void)parent_tid, (void)child_tid, (void)cgroup_fd;
   errno = ENOSYS;
