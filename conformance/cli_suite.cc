@@ -365,6 +365,10 @@ std::vector<Verdict> RunCliSuite(const Description& d, const SuiteOptions& o) {
 std::string CheckCliPlainRun(const Description& d, const SuiteOptions& o) {
   Trial t = RunTrial(d, o, {});
   if (auto f = WhyNoCommand(t)) return "a plain run: " + *f;
+  // A detacher that never returns (one that runs the command in place) is
+  // judged, not refused: its command ran, but was gone before its argv was
+  // read.
+  if (t.cmdline.empty()) return "";
   // The probe reported, so its --report arrived; the rest must be intact too.
   std::vector<std::string> want = o.probe_args;
   want.insert(want.end(), {"--report", "", "--linger-ms", std::to_string(TrialSpec{}.linger_ms)});

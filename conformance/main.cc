@@ -286,6 +286,9 @@ int RunAll(const Args& a, const std::vector<reap_conformance::Description>& desc
 int main(int argc, char** argv) {
   if (argc >= 2 && std::string(argv[1]) == "__probe") return reap_conformance::ProbeMain(argc - 1, argv + 1);
   CloseInheritedFds();
+  // A server that dies before reading its request must not take the suite
+  // with it (every caller resets its signals before it runs a detacher).
+  signal(SIGPIPE, SIG_IGN);
   Args a;
   if (std::string why = ParseArgs(argc, argv, &a); !why.empty()) return Usage(why);
   if (a.help) {
