@@ -155,6 +155,10 @@ Result<ScopedIdentity> Start(const Command& command, const Scope& scope, DetachF
   if (!id.ok()) return id.error();
   ScopedIdentity out{id.value(), ScopeUnitName(scope, id->pid)};
   if (auto e = StartScope(id->pid, out.unit, scope, ScopeDescription(scope, command))) {
+    if (!IsRunning(id.value())) {
+      out.unit.clear();  // it ran and is done already: nothing to put in a scope
+      return out;
+    }
     KillCommand(id.value(), our_child);
     return *e;
   }

@@ -45,7 +45,9 @@ struct ScopedIdentity {
 // manager. Returns once systemd has confirmed the job (bounded by
 // scope.timeout). If the scope cannot be made, the command is killed
 // before the error returns, so nothing is left; the error has op "scope"
-// and systemd's own error text. Thread-safe.
+// and systemd's own error text. A command that has exited already when the
+// scope would be made (it ran) is a success with an empty unit.
+// Thread-safe.
 [[nodiscard]] Result<ScopedIdentity> DetachIntoScope(const Command& command, const Scope& scope);
 
 // The same over DetachAsIntermediate (for a launcher that exits next, such

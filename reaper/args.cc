@@ -371,6 +371,9 @@ reap::Result<CliOptions> ParseArgs(const std::vector<std::string>& args) {
   if (p.o.scope) {
     if (auto valid = reap::ValidateScope(s); !valid.ok()) return Usage("--scope: " + valid.error().Message());
     if (!p.o.command.cgroup.empty()) return Usage("--scope and --cgroup both place COMMAND; give one");
+    if (p.o.wait_ready || p.o.wait_alive) {
+      return Usage("--scope cannot be combined with --wait-ready or --wait-alive yet");
+    }
   }
   return WithCommand(std::move(p), args, i);
 }

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "reap/detach.h"
+#include "reap/handle.h"
 #include "reap/identity.h"
 #include "reap/notify.h"
 #include "reap/pidfile.h"
@@ -283,18 +284,29 @@ int Run(const std::vector<std::string>& args) {
                   kExitScope);
     }
   }
-  // reaper exits right after this, so it is the intermediate itself.
-  auto id = reap::DetachAsIntermediate(command);
+  // reaper exits right after this, so it is the intermediate itself; but
+  // not with --scope, which waits for systemd meanwhile: a command that
+  // exits at once would be reaper's zombie all that time.
+  auto id = o.scope ? reap::Detach(command) : reap::DetachAsIntermediate(command);
   if (!id.ok()) return Fail(id.error().ToString(), reaper::ExitCodeFor(id.error()));
   std::string unit;
   if (o.scope) {
-    // The helper's sd-bus call moves the command (our child, running its
-    // program already) into a new scope; if that fails, it is ended.
-    if (std::string why = MoveIntoScope(scope_helper, id.value(), command, o.scope_options); !why.empty()) {
-      Abandon(id.value());
+    // The helper's sd-bus call moves the command (running its program
+    // already) into a new scope; if that fails, it is ended through a pidfd
+    // (not our child: its adopter reaps it).
+    std::string why = MoveIntoScope(scope_helper, id.value(), command, o.scope_options);
+    if (!why.empty() && !reap::IsRunning(id.value())) {
+      // It ran and is done already: nothing was left to put in a scope.
+    } else if (!why.empty()) {
+      if (auto h = reap::ProcessHandle::Open(id.value()); h.ok()) {
+        if (reap::IsSameProcess(id.value())) kill(-id->pid, SIGKILL);  // what it forked meanwhile
+        (void)h->Signal(SIGKILL);
+        h->WaitForExit(std::chrono::seconds(5));
+      }
       return Fail(why, kExitScope);
+    } else {
+      unit = reap::ScopeUnitName(o.scope_options, id->pid);
     }
-    unit = reap::ScopeUnitName(o.scope_options, id->pid);
   }
   // Until reaper exits the command is its child: its exit status is ours to
   // read while we wait for it to be ready, or to stay alive.

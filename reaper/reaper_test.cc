@@ -259,7 +259,8 @@ TEST_F(ReaperTest, ScopeOptionsAreCheckedBeforeAnythingStarts) {
                                              {"--scope", "--property=Nice=5", "true"},
                                              {"--scope", "--property=MemoryMax=lots", "true"},
                                              {"--slice=w.slice", "true"},
-                                             {"--scope", "--cgroup=/sys/fs/cgroup", "true"}}) {
+                                             {"--scope", "--cgroup=/sys/fs/cgroup", "true"},
+                                             {"--scope", "--wait-ready", "true"}}) {
     RunResult r = Reaper(args);
     EXPECT_EQ(r.exit_code, 2) << args[0] << ": " << r.err;
     EXPECT_EQ(r.err.rfind("reaper: usage: ", 0), 0u) << r.err;

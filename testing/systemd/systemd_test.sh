@@ -5,12 +5,16 @@
 # its main process, Restart=always), with KillMode=control-group and mixed.
 # A --scope worker must be alive after each, in its own scope; a plain one
 # must be dead (so the test can fail).
-#   systemd_test.sh REAPER INSIDE_SH
+# Then the conformance suite runs inside on `reaper --scope`: it must pass
+# everything, survives-cgroup-kill included. (`systemd-run --scope` runs its
+# command in place and never returns: it is no detacher to judge.)
+#   systemd_test.sh REAPER INSIDE_SH SUITE
 # Skips (exit 0, saying why) where systemd, namespaces or a writable cgroup2
 # are missing. Read ../shared/SYSTEMD-HARNESS.md before changing it.
 set -euo pipefail
 reaper=$(realpath "$1")
 inside=$(realpath "$2")
+suite=$(realpath "$3")
 skip() {
   echo "SKIP: $*"
   exit 0
@@ -168,4 +172,17 @@ for mode in control-group mixed; do
 done
 echo "$cases cases run"
 ((cases == 12)) || fail "ran $cases cases, not 12"
+
+# The suite inside: its files in the namespace's /tmp (the host's are read-only there).
+conformance() {
+  timeout -k 5 300 nsenter -t "$sd_pid" -m -u -i -n -p -C env TEST_TMPDIR=/tmp "$suite" --rounds 5 --trials 5 \
+    "$@" 2>"$scratch/suite.err"
+}
+set +e
+conformance --name 'reaper --scope' --template "$reaper --scope -- {cmd}" >"$scratch/scope.txt"
+rc=$?
+set -e
+cat "$scratch/scope.txt"
+((rc == 0)) || fail "reaper --scope failed the conformance suite (exit $rc): $(tail -n 3 "$scratch/suite.err")"
+grep -q '^  survives-cgroup-kill  PASS ' "$scratch/scope.txt" || fail "reaper --scope: survives-cgroup-kill did not pass"
 exit $status
