@@ -41,7 +41,7 @@ set -e
 # nothing: the helper runs, cannot reach it, and reaper says so, exit 4).
 set +e
 DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent \
-  "$reaper" --scope -- /bin/true 2>"$tmp/err"; rc=$?
+  "$reaper" --scope -- /bin/sleep 30 2>"$tmp/err"; rc=$?
 set -e
 ((rc == 4)) || fail "reaper --scope without a bus exited $rc: $(cat "$tmp/err")"
 grep -q '^reaper: scope: reap-[0-9]*\.scope: cannot reach the systemd' "$tmp/err" || fail "$(cat "$tmp/err")"
