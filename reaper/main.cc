@@ -67,13 +67,13 @@ std::string FindScopeHelper() {
 // line. Bounded: the scope's own timeout plus 5 s.
 std::string MoveIntoScope(const std::string& helper, const reap::Identity& id, const reap::Command& command,
                           const reap::Scope& scope) {
+  // reaper-scope PID UNIT DESCRIPTION SLICE TIMEOUT_MS [NAME=VALUE...]
   std::vector<std::string> args = {helper,
-                                   reap::ScopeUnitName(scope, id.pid),
                                    std::to_string(id.pid),
+                                   reap::ScopeUnitName(scope, id.pid),
                                    reap::ScopeDescription(scope, command),
                                    scope.slice,
                                    std::to_string(scope.timeout.count())};
-  std::swap(args[1], args[2]);  // PID UNIT
   for (const auto& [k, v] : scope.properties) args.push_back(k + "=" + v);
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
