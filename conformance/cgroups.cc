@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "conformance/processes.h"
+#include "reap/proc.h"
 
 namespace reap_conformance {
 namespace {
@@ -31,21 +32,9 @@ std::string WriteFile(const std::string& path, const std::string& text) {
 }  // namespace
 
 std::string FindCgroup2(std::string* why_not) {
-  std::ifstream mounts("/proc/self/mountinfo");
-  std::string line, root;
-  while (std::getline(mounts, line)) {
-    // ID PARENT MAJ:MIN ROOT MOUNT_POINT OPTIONS ... - FSTYPE SOURCE SUPER_OPTIONS
-    std::size_t dash = line.find(" - ");
-    if (dash == std::string::npos || line.compare(dash + 3, 8, "cgroup2 ") != 0) continue;
-    std::istringstream in(line.substr(0, dash));
-    std::string id, parent, dev, mount_root, mount_point, options;
-    in >> id >> parent >> dev >> mount_root >> mount_point >> options;
-    if (options.rfind("rw", 0) != 0) continue;
-    root = mount_point;
-    break;
-  }
+  std::string root = reap::Cgroup2Mount();
   if (root.empty()) {
-    *why_not = "no writable cgroup2 file system is mounted";
+    *why_not = "no cgroup2 file system is mounted";
     return "";
   }
   if (access(root.c_str(), W_OK) != 0) {

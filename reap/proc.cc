@@ -226,6 +226,33 @@ std::vector<pid_t> ListChildren(pid_t parent) {
   return out;
 }
 
+std::string Cgroup2Mount() {
+  auto text = ReadSmallFile("/proc/self/mountinfo");
+  if (!text.ok()) return "";
+  std::string found;
+  std::string_view all = text.value();
+  while (!all.empty()) {
+    std::size_t end = all.find('\n');
+    std::string_view line = all.substr(0, end);
+    all = end == std::string_view::npos ? std::string_view() : all.substr(end + 1);
+    // ID PARENT MAJ:MIN ROOT MOUNT_POINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPER_OPTIONS
+    std::size_t dash = line.find(" - ");
+    if (dash == std::string_view::npos || line.substr(dash + 3).rfind("cgroup2 ", 0) != 0) continue;
+    std::string_view fields[6];
+    std::string_view rest = line.substr(0, dash);
+    for (auto& f : fields) {
+      std::size_t sp = rest.find(' ');
+      f = rest.substr(0, sp);
+      rest = sp == std::string_view::npos ? std::string_view() : rest.substr(sp + 1);
+    }
+    std::string mount_point(fields[4]);
+    if (mount_point.find('\\') != std::string::npos) continue;  // an escaped space: not a mount we made
+    if (fields[5].rfind("rw", 0) == 0) return mount_point;
+    if (found.empty()) found = mount_point;
+  }
+  return found;
+}
+
 bool ProcIsThisNamespaces() {
   char buf[32];
   ssize_t n = readlink("/proc/self", buf, sizeof buf - 1);

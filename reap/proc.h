@@ -85,6 +85,11 @@ Result<std::vector<std::string>> ReadCmdline(pid_t pid);
 // new /proc mount), or without /proc: then /proc/PID is not process PID.
 bool ProcIsThisNamespaces();
 
+// Where the cgroup v2 hierarchy is mounted (/sys/fs/cgroup, or
+// /sys/fs/cgroup/unified beside v1 controllers), from /proc/self/mountinfo;
+// a read-write mount is preferred. "" when none is.
+std::string Cgroup2Mount();
+
 // PIDs whose parent is PID (scans /proc; includes zombies), ascending.
 std::vector<pid_t> ListChildren(pid_t parent);
 
