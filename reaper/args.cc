@@ -393,9 +393,11 @@ default signal handling, an empty signal mask and only fds 0-2 (plus
 --keep-fd ones). Prints its PID once the exec has succeeded. (A command
 named doctor, status, signal, stop or wait needs "--" before it.)
 
-TARGET is --pidfile FILE (written by reaper --pidfile) or PID:START_TIME
-(the "target" that --json prints). The process is checked by PID and start
-time, and signalled through a pidfd: a recycled PID is never signalled.
+TARGET is --pidfile FILE (written by reaper --pidfile), PID:START_TIME
+(the "target" that --json prints), or UNIT.scope (the "unit" of --scope:
+every process in that scope's cgroup). A process is checked by PID and
+start time, and signalled through a pidfd: a recycled PID is never
+signalled.
   status             is it running? exit 0 running, 1 dead but the pidfile
                      exists, 3 not running, 4 unknown (LSB)
   signal SIGNAL      send SIGNAL (TERM, SIGTERM or 15)

@@ -12,6 +12,7 @@
 #include "reap/identity.h"
 #include "reap/pidfile.h"
 #include "reap/proc.h"
+#include "reaper/unit.h"
 #include "text/number.h"
 
 namespace reaper {
@@ -77,7 +78,7 @@ std::string ParseArgs(const std::vector<std::string>& args, Parsed* p) {
       return "unexpected argument '" + a + "'";
     }
   }
-  if (p->target.empty()) return p->command + " needs a TARGET: --pidfile FILE or PID:START_TIME";
+  if (p->target.empty()) return p->command + " needs a TARGET: --pidfile FILE, PID:START_TIME or UNIT.scope";
   return "";
 }
 
@@ -127,6 +128,69 @@ std::string Message(const reap::Error& e) {
   return m;
 }
 
+std::string Seconds(double s) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", s);
+  return text;
+}
+
+std::chrono::milliseconds Millis(const std::optional<double>& seconds, std::chrono::milliseconds otherwise) {
+  return seconds ? std::chrono::milliseconds(static_cast<long long>(*seconds * 1000)) : otherwise;
+}
+
+// The same commands on a scope (started with --scope): every process in
+// its cgroup.
+int RunOnUnit(const Parsed& p, std::FILE* out, std::FILE* err) {
+  const std::string& unit = p.target;
+  UnitCgroup cgroup;
+  std::string why;
+  if (!cgroup.Find(unit, "", &why)) {
+    if (p.command == "status") {
+      std::fprintf(out, "unknown: %s\n", why.c_str());
+      return 4;
+    }
+    return Fail(err, p.command + ": " + unit + ": " + why, kControlUnknown);
+  }
+  std::vector<pid_t> pids = cgroup.found() ? cgroup.Processes() : std::vector<pid_t>{};
+  if (pids.empty()) {
+    if (p.command == "status") {
+      std::fprintf(out, "not running: no process in %s\n", unit.c_str());
+      return 3;
+    }
+    return Fail(err, p.command + ": " + unit + ": not running (no process in it)", kControlNotRunning);
+  }
+  if (p.command == "status") {
+    std::string list;
+    for (pid_t pid : pids) list += " " + std::to_string(pid);
+    std::fprintf(out, "running %s (pid%s%s)\n", unit.c_str(), pids.size() > 1 ? "s" : "", list.c_str());
+    return 0;
+  }
+  if (p.command == "wait") {
+    if (cgroup.WaitUntilEmpty(Millis(p.timeout, std::chrono::milliseconds::max()))) return kControlDone;
+    return Fail(err, "wait: " + unit + " still running after " + Seconds(p.timeout.value_or(0)) + " s",
+                kControlFailed);
+  }
+  int sig = p.command == "signal" ? p.sig : SIGTERM;
+  int errno_value = 0;
+  if (cgroup.Signal(sig, &errno_value) == 0 && errno_value != 0) {
+    return Fail(err, p.command + ": " + unit + ": " + strerror(errno_value), kControlFailed);
+  }
+  if (p.command == "signal") return kControlDone;
+  // stop: TERM to all, wait, then kill the cgroup whole.
+  double grace = p.timeout.value_or(10.0);
+  if (cgroup.WaitUntilEmpty(Millis(grace, {}))) {
+    std::fprintf(out, "stopped %s (SIGTERM)\n", unit.c_str());
+    return kControlDone;
+  }
+  if (std::string failed = cgroup.Kill(); !failed.empty())
+    return Fail(err, "stop: " + failed, kControlFailed);
+  if (cgroup.WaitUntilEmpty(std::chrono::seconds(5))) {
+    std::fprintf(out, "stopped %s (SIGKILL after %s s)\n", unit.c_str(), Seconds(grace).c_str());
+    return kControlDone;
+  }
+  return Fail(err, "stop: " + unit + " still has processes 5 s after SIGKILL", kControlFailed);
+}
+
 }  // namespace
 
 bool IsControlCommand(const std::vector<std::string>& args) {
@@ -139,6 +203,7 @@ int RunControl(const std::vector<std::string>& args, std::FILE* out, std::FILE* 
   if (std::string why = ParseArgs(args, &p); !why.empty()) {
     return Fail(err, "usage: " + why + " (see reaper --help)", kControlUsage);
   }
+  if (!p.by_pidfile && IsUnitTarget(p.target)) return RunOnUnit(p, out, err);
   Target t;
   if (p.by_pidfile) {
     t.pidfile = p.target;
@@ -156,7 +221,10 @@ int RunControl(const std::vector<std::string>& args, std::FILE* out, std::FILE* 
     t.id = id.value();
   } else {
     auto id = ParsePair(p.target);
-    if (!id) return Fail(err, "usage: TARGET must be PID:START_TIME, not '" + p.target + "'", kControlUsage);
+    if (!id) {
+      return Fail(err, "usage: TARGET must be PID:START_TIME or UNIT.scope, not '" + p.target + "'",
+                  kControlUsage);
+    }
     t.id = *id;
   }
 
@@ -177,22 +245,18 @@ int RunControl(const std::vector<std::string>& args, std::FILE* out, std::FILE* 
   }
   if (p.command == "wait") {
     // No --timeout: as long as it takes (WaitForExit saturates).
-    auto timeout = p.timeout ? std::chrono::milliseconds(static_cast<long long>(*p.timeout * 1000))
-                             : std::chrono::milliseconds::max();
-    if (h->WaitForExit(timeout)) return kControlDone;
-    char seconds[32];
-    std::snprintf(seconds, sizeof seconds, "%g", p.timeout.value_or(0));
+    if (h->WaitForExit(Millis(p.timeout, std::chrono::milliseconds::max()))) return kControlDone;
     return Fail(
         err,
         "wait: " + t.Name() +
-            (p.timeout ? " still running after " + std::string(seconds) + " s" : " could not be waited for"),
+            (p.timeout ? " still running after " + Seconds(*p.timeout) + " s" : " could not be waited for"),
         kControlFailed);
   }
   // stop: TERM, wait, then KILL.
   double grace = p.timeout.value_or(10.0);
   if (auto st = h->Signal(SIGTERM); !st.ok())
     return Fail(err, "stop: " + Message(st.error()), CodeFor(st.error()));
-  if (h->WaitForExit(std::chrono::milliseconds(static_cast<long long>(grace * 1000)))) {
+  if (h->WaitForExit(Millis(grace, {}))) {
     std::fprintf(out, "stopped %s (SIGTERM)\n", t.Name().c_str());
     return kControlDone;
   }
@@ -200,7 +264,7 @@ int RunControl(const std::vector<std::string>& args, std::FILE* out, std::FILE* 
     return Fail(err, "stop: " + Message(st.error()), CodeFor(st.error()));
   }
   if (h->WaitForExit(std::chrono::seconds(5))) {
-    std::fprintf(out, "stopped %s (SIGKILL after %g s)\n", t.Name().c_str(), grace);
+    std::fprintf(out, "stopped %s (SIGKILL after %s s)\n", t.Name().c_str(), Seconds(grace).c_str());
     return kControlDone;
   }
   return Fail(err, "stop: " + t.Name() + " still running 5 s after SIGKILL", kControlFailed);

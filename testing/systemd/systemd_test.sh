@@ -173,6 +173,33 @@ done
 echo "$cases cases run"
 ((cases == 12)) || fail "ran $cases cases, not 12"
 
+# A --scope worker controlled by its unit name: status, stop, status.
+unit_control() {
+  local file=/run/reap/worker.control out unit pid
+  in_ns systemd-run --quiet --unit=srv-control -p DefaultDependencies=no \
+    /bin/sh -c "$reaper --json --scope -- /bin/sleep 300 >$file; exec /bin/sleep 1000"
+  for _ in $(seq 100); do
+    out=$(in_ns cat "$file" 2>/dev/null || true)
+    [[ -n "$out" ]] && break
+    sleep 0.1
+  done
+  unit=$(sed -n 's/.*"unit":"\([^"]*\)".*/\1/p' <<<"$out")
+  pid=$(sed -n 's/^{"pid":\([0-9]*\).*/\1/p' <<<"$out")
+  [[ -n "$unit" && -n "$pid" ]] || { fail "reaper --json --scope printed '$out'"; return; }
+  local status stop after
+  status=$(in_ns "$reaper" status "$unit" || true)
+  stop=$(in_ns "$reaper" stop --timeout 5 "$unit" || true)
+  after=$(in_ns "$reaper" status "$unit"; echo "exit $?")
+  echo "unit control: $status / $stop / $(tr '\n' ' ' <<<"$after")"
+  [[ "$status" == "running $unit (pid $pid)" ]] || fail "reaper status $unit said '$status'"
+  [[ "$stop" == "stopped $unit (SIGTERM)" ]] || fail "reaper stop $unit said '$stop'"
+  [[ "$after" == *"exit 3" ]] || fail "reaper status $unit after stop: '$after'"
+  in_ns systemctl stop srv-control 2>/dev/null || true
+}
+set +e
+unit_control
+set -e
+
 # The suite inside: its files in the namespace's /tmp (the host's are read-only there).
 conformance() {
   timeout -k 5 300 nsenter -t "$sd_pid" -m -u -i -n -p -C env TEST_TMPDIR=/tmp "$suite" --rounds 5 --trials 5 \
