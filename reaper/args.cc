@@ -397,7 +397,8 @@ TARGET is --pidfile FILE (written by reaper --pidfile), PID:START_TIME
 (the "target" that --json prints), or UNIT.scope (the "unit" of --scope:
 every process in that scope's cgroup). A process is checked by PID and
 start time, and signalled through a pidfd: a recycled PID is never
-signalled.
+signalled. A PID alone is refused by signal and stop; status prints the
+PID:START_TIME of the process it names now.
   status             is it running? exit 0 running, 1 dead but the pidfile
                      exists, 3 not running, 4 unknown (LSB)
   signal SIGNAL      send SIGNAL (TERM, SIGTERM or 15)

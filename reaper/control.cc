@@ -82,7 +82,7 @@ std::string ParseArgs(const std::vector<std::string>& args, Parsed* p) {
   return "";
 }
 
-// PID:START_TIME (or a bare PID: no reuse check).
+// PID:START_TIME, or a bare PID (start_time 0: checked by PID alone).
 std::optional<reap::Identity> ParsePair(const std::string& s) {
   reap::Identity id;
   std::size_t colon = s.find(':');
@@ -104,6 +104,13 @@ int Fail(std::FILE* err, const std::string& line, int code) {
 int Status(const Target& t, std::FILE* out) {
   auto h = reap::ProcessHandle::Open(t.id);
   if (h.ok() && !h->Exited()) {
+    auto stat = reap::ReadProcStat(t.id.pid);  // read while the pidfd pins the process
+    if (t.id.start_time == 0 && t.pidfile.empty() && stat.ok() && !h->Exited()) {
+      // Checked by PID alone: say so, with the pair that names this process.
+      std::fprintf(out, "running %d:%llu (checked by PID alone; use this PID:START_TIME from now on)\n",
+                   t.id.pid, static_cast<unsigned long long>(stat->start_time));
+      return 0;
+    }
     std::fprintf(out, "running %d:%llu\n", t.id.pid, static_cast<unsigned long long>(t.id.start_time));
     return 0;
   }
@@ -226,6 +233,15 @@ int RunControl(const std::vector<std::string>& args, std::FILE* out, std::FILE* 
                   kControlUsage);
     }
     t.id = *id;
+    // A PID alone may by now name another process: fine to look at (status
+    // prints the pair to use), never to signal.
+    if (t.id.start_time == 0 && (p.command == "signal" || p.command == "stop")) {
+      return Fail(err,
+                  "usage: " + p.command + " " + p.target +
+                      ": a PID alone may name a recycled process; give PID:START_TIME (reaper status " +
+                      p.target + " prints it), --pidfile FILE or UNIT.scope",
+                  kControlUsage);
+    }
   }
 
   if (p.command == "status") {

@@ -558,6 +558,29 @@ TEST_F(ReaperTest, RecycledPidIsNeverSignalled) {
   world_.AwaitExitAndReap(other);
 }
 
+// A PID alone may name a recycled process: status shows the pair that
+// names the process now, signal and stop refuse it.
+TEST_F(ReaperTest, BarePidIsLookedAtButNeverSignalled) {
+  RunResult r = Reaper({"--json", "--", probe_, "--linger-ms", "20000"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string target = TargetOf(r.out);
+  std::string pid = target.substr(0, target.find(':'));
+  for (const std::vector<std::string>& cmd :
+       {std::vector<std::string>{"stop", pid}, std::vector<std::string>{"signal", "KILL", pid}}) {
+    RunResult refused = Reaper(cmd);
+    EXPECT_EQ(refused.exit_code, 2) << refused.err;
+    EXPECT_NE(refused.err.find("a PID alone may name a recycled process"), std::string::npos) << refused.err;
+  }
+  EXPECT_TRUE(reap_testing::Running(std::atoi(pid.c_str())));
+  RunResult status = Reaper({"status", pid});
+  EXPECT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_EQ(status.out,
+            "running " + target + " (checked by PID alone; use this PID:START_TIME from now on)\n");
+  EXPECT_EQ(Reaper({"wait", "--timeout", "0.05", pid}).exit_code, 3);
+  RunResult stop = Reaper({"stop", target});
+  EXPECT_EQ(stop.exit_code, 0) << stop.err;
+}
+
 TEST_F(ReaperTest, WaitForAProcessThatIsNotOurChild) {
   RunResult r = Reaper({"--json", "--", probe_, "--linger-ms", "300"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
