@@ -10,6 +10,16 @@ if [ -n "$warnings" ]; then
   echo "$warnings" >&2
   exit 1
 fi
+# How it reads: no option split from its value across lines ("stop
+# [--timeout" above "SECONDS] TARGET"), no line stretched into wide gaps
+# (a long unbreakable word in filled text). Header and footer excepted.
+rendered=$(groff -man -Tascii "$page" 2>/dev/null | col -bx | sed '1d;$d')
+broken=$(printf '%s\n' "$rendered" | grep -nE '\[--?[a-z-]*$|^.{14,}[^ ] {5,}[^ ]' || true)
+if [ -n "$broken" ]; then
+  echo "badly rendered lines in $page (an option split from its value, or wide gaps):" >&2
+  echo "$broken" >&2
+  exit 1
+fi
 opts() { grep -oE -- '--[a-z][a-z-]*' | sort -u; }
 "$reaper" --help | opts >help.txt  # any program with --help
 # In the man page dashes are escaped: \-\-stdout.
