@@ -2,10 +2,12 @@
 
 #include <errno.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <optional>
 #include <string_view>
 
+#include "reaper/failures.h"
 #include "text/words.h"
 
 namespace reaper {
@@ -378,6 +380,48 @@ reap::Result<CliOptions> ParseArgs(const std::vector<std::string>& args) {
   return WithCommand(std::move(p), args, i);
 }
 
+namespace {
+
+// Appends WORDS to TEXT, wrapped at 76 columns with INDENT on new lines.
+void Wrap(const std::string& words, const std::string& indent, std::string* text) {
+  std::size_t line_start = text->rfind('\n') + 1;
+  std::size_t pos = 0;
+  while (pos < words.size()) {
+    std::size_t end = words.find(' ', pos);
+    if (end == std::string::npos) end = words.size();
+    std::string word = words.substr(pos, end - pos);
+    pos = end + 1;
+    bool at_start = text->size() == line_start || text->back() == ' ';
+    if (text->size() - line_start + word.size() + (at_start ? 0 : 1) > 76) {
+      *text += "\n" + indent;
+      line_start = text->size() - indent.size();
+    } else if (!at_start) {
+      *text += " ";
+    }
+    *text += word;
+  }
+}
+
+// The exit statuses and STAGE words, from reaper/failures.h.
+std::string FailuresText() {
+  std::string text = "Exit status of a start:\n";
+  for (const ExitStatus& e : kExitStatuses) {
+    char code[16];
+    std::snprintf(code, sizeof code, "  %-5d", e.code);
+    text += code;
+    Wrap(e.meaning, "       ", &text);
+    text += "\n";
+  }
+  text += "On failure stdout is empty and stderr has one line, \"reaper: STAGE: WHAT:\n";
+  std::string words = "REASON\", STAGE being one of:";
+  for (const FailureWord& w : kFailureWords) words += std::string(" ") + w.word;
+  words += " (reaper(1) says what each means).";
+  Wrap(words, "", &text);
+  return text + "\n";
+}
+
+}  // namespace
+
 std::string HelpText() {
   return R"(Usage: reaper [OPTIONS] [--] COMMAND [ARG...]
        reaper [OPTIONS] --shell 'CMDLINE'
@@ -455,12 +499,7 @@ Legacy form (the Go tool's interface): -cmd=X and -args=Y (also -cmd X,
 shell would, but nothing is expanded and no shell runs. The PID is printed
 with no trailing newline. -h shows the legacy usage, -v the version.
 
-Exit status: 0 started; 2 usage error; 126 found but not executable;
-127 not found; 3 started, but the PID could not be written to stdout (the
-command keeps running; stderr names it); 4 COMMAND could not be placed in
-its cgroup or scope (nothing was left running); 1 any other failure. On failure
-stdout is empty and stderr has one line: "reaper: STAGE: WHAT: REASON".
-)";
+)" + FailuresText();
 }
 
 std::string LegacyUsageText() {
