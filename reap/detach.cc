@@ -193,6 +193,27 @@ std::string CgroupReason(int err) {
   }
 }
 
+// Words for a failure whose errno alone would mislead or not say what to
+// do; "" when strerror says it. Run in the caller, after the attempt.
+std::string ReasonFor(const Error& e) {
+  if (e.stage == Stage::kCgroup) return CgroupReason(e.err);
+  struct stat st;
+  if ((e.stage == Stage::kExec || e.stage == Stage::kResolve) && e.err == EACCES &&
+      stat(e.what.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    return "a directory, not a program";
+  }
+  if (e.stage == Stage::kExec && e.err == ENOEXEC) {
+    return "not a program this system can run; a script needs a first line such as #!/bin/sh";
+  }
+  if ((e.stage == Stage::kStdin || e.stage == Stage::kStdout || e.stage == Stage::kStderr) &&
+      e.err == ENOENT) {
+    std::size_t slash = e.what.rfind('/');
+    std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : e.what.substr(0, slash);
+    if (stat(dir.c_str(), &st) != 0) return "its directory " + dir + " does not exist";
+  }
+  return "";
+}
+
 // waitpid and the futex wait are cancellation points: a pthread_cancel of
 // the calling thread there would leave the intermediate (exit signal 0,
 // invisible to waitpid(-1)) as a zombie. glibc's posix_spawn does the same.
@@ -270,9 +291,9 @@ Result<Identity> Start(const Command& command, bool caller_is_intermediate) {
     args.group_count = command.user->groups.size();
   }
   Result<Identity> id = internal::Spawn(args);
-  if (!id.ok() && id.error().stage == Stage::kCgroup && id.error().reason.empty()) {
+  if (!id.ok() && id.error().reason.empty()) {
     Error e = id.error();
-    e.reason = CgroupReason(e.err);
+    e.reason = ReasonFor(e);
     if (!e.reason.empty()) e.reason += " (" + std::string(std::strerror(e.err)) + ")";
     return e;
   }

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
@@ -133,7 +134,15 @@ Result<PidfileWriter> PidfileWriter::Prepare(const std::string& path, bool force
   SplitPath(path, &dir, &base);
   if (base.empty()) return OpError("pidfile", EISDIR, path);
   int dir_fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd < 0) return OpError("pidfile", errno, path);
+  if (dir_fd < 0) {
+    int err = errno;
+    if (err == ENOENT || err == ENOTDIR) {
+      return OpError("pidfile", err, path,
+                     "its directory " + dir + (err == ENOENT ? " does not exist" : " is not a directory") +
+                         " (" + strerror(err) + ")");
+    }
+    return OpError("pidfile", err, path);
+  }
   auto fail = [&](Error e) {
     close(dir_fd);
     return e;

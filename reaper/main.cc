@@ -288,7 +288,13 @@ int Run(const std::vector<std::string>& args) {
   // not with --scope, which waits for systemd meanwhile: a command that
   // exits at once would be reaper's zombie all that time.
   auto id = o.scope ? reap::Detach(command) : reap::DetachAsIntermediate(command);
-  if (!id.ok()) return Fail(id.error().ToString(), reaper::ExitCodeFor(id.error()));
+  if (!id.ok()) {
+    std::string line = id.error().ToString();
+    if (id.error().stage == reap::Stage::kExec && id.error().err == ENOEXEC) {
+      line += "; or have sh run it: reaper --shell '" + id.error().what + "'";
+    }
+    return Fail(line, reaper::ExitCodeFor(id.error()));
+  }
   std::string unit;
   if (o.scope) {
     // The helper's sd-bus call moves the command (running its program

@@ -166,6 +166,9 @@ TEST_P(ReaperBadInputTest, ClearErrorDistinctCodeNothingLeft) {
   // Fixtures some cases need.
   int fd = open((dir + "/plain").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
   close(fd);
+  fd = open((dir + "/script").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0755);  // no #! line
+  EXPECT_EQ(write(fd, "echo hi\n", 8), 8);
+  close(fd);
   mkdir((dir + "/ro").c_str(), 0555);
   RunResult r = Reaper(args);
   EXPECT_EQ(r.exit_code, b.exit_code) << r.err;
@@ -189,12 +192,35 @@ INSTANTIATE_TEST_SUITE_P(
                  {"reap-no-such-cmd"},
                  127,
                  "reaper: resolve: reap-no-such-cmd: No such file or directory"},
-        BadInput{"Directory", {"--", "DIR"}, 126, "reaper: exec: "},
-        BadInput{"NotExecutable", {"--", "DIR/plain"}, 126, "reaper: exec: "},
+        BadInput{"Directory",
+                 {"--", "DIR"},
+                 126,
+                 "reaper: exec: DIR: a directory, not a program (Permission denied)"},
+        BadInput{"NotExecutable", {"--", "DIR/plain"}, 126, "reaper: exec: DIR/plain: Permission denied"},
+        BadInput{"ScriptWithoutShebang",
+                 {"--", "DIR/script"},
+                 126,
+                 "reaper: exec: DIR/script: not a program this system can run; a script needs a first line "
+                 "such as "
+                 "#!/bin/sh (Exec format error); or have sh run it: reaper --shell 'DIR/script'"},
         BadInput{"EmptyProgram", {"--", ""}, 2, "reaper: usage: empty command name"},
         BadInput{"MissingCwd", {"--cwd", "DIR/missing", "true"}, 1, "reaper: chdir: "},
-        BadInput{"StdoutMissingDir", {"--stdout", "DIR/no/out", "true"}, 1, "reaper: stdout: "},
-        BadInput{"UnwritablePidfile", {"--pidfile", "DIR/no/such/dir/pid", "true"}, 1, "reaper: pidfile: "},
+        BadInput{
+            "StdoutMissingDir",
+            {"--stdout", "DIR/no/out", "true"},
+            1,
+            "reaper: stdout: DIR/no/out: its directory DIR/no does not exist (No such file or directory)"},
+        BadInput{"PidfileMissingDir",
+                 {"--pidfile", "DIR/no/such/dir/pid", "true"},
+                 1,
+                 "reaper: pidfile: DIR/no/such/dir/pid: its directory DIR/no/such/dir does not exist (No "
+                 "such file or "
+                 "directory)"},
+        BadInput{
+            "PidfileDirIsAFile",
+            {"--pidfile", "DIR/plain/pid", "true"},
+            1,
+            "reaper: pidfile: DIR/plain/pid: its directory DIR/plain is not a directory (Not a directory)"},
         BadInput{"InvalidUmask", {"--umask", "0999", "true"}, 2, "reaper: usage: --umask"},
         BadInput{
             "KeepFdClosed", {"--keep-fd", "913", "true"}, 1, "reaper: keep-fd: fd 913: Bad file descriptor"},
