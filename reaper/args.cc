@@ -296,6 +296,16 @@ const Option kOptions[] = {
      }},
 };
 
+}  // namespace
+
+std::vector<std::string> OptionNames() {
+  std::vector<std::string> out;
+  for (const Option& o : kOptions) out.push_back(o.name);
+  return out;
+}
+
+namespace {
+
 const Option* FindOption(const std::string& name) {
   for (const Option& o : kOptions) {
     if (name == o.name) return &o;

@@ -46,6 +46,11 @@ struct CliOptions {
 // with op "usage" and a reason naming the offending argument.
 reap::Result<CliOptions> ParseArgs(const std::vector<std::string>& args);
 
+// The options the parser knows (modern form), in its table's order: what
+// --help lists, and through it the man page and the bash completion (their
+// tests hold them to --help).
+std::vector<std::string> OptionNames();
+
 // True when ARGS use the legacy form (-cmd, -args, -h, -v).
 bool IsLegacyForm(const std::vector<std::string>& args);
 

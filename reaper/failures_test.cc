@@ -92,6 +92,22 @@ TEST(FailuresTest, HelpListsExactlyTheStatusesAndWords) {
   }
 }
 
+// The parser's table and --help's option list are the same set: with
+// man_test (--help against reaper.1) and completion_test (the completion
+// against --help), all four agree.
+TEST(OptionsTest, HelpListsExactlyTheParsersOptions) {
+  std::set<std::string> parser, help;
+  for (const std::string& name : reaper::OptionNames()) parser.insert(name);
+  std::istringstream text(reaper::HelpText());
+  std::regex entry(R"(^  (--[a-z-]+))");
+  for (std::string line; std::getline(text, line);) {
+    std::smatch m;
+    if (std::regex_search(line, m, entry)) help.insert(m[1]);
+  }
+  EXPECT_EQ(parser, help);
+  EXPECT_GE(parser.size(), 20u);
+}
+
 TEST(FailuresTest, EveryDetachStageIsListed) {
   std::set<std::string> listed;
   for (const auto& w : reaper::kFailureWords) listed.insert(w.word);
