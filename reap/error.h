@@ -2,6 +2,11 @@
 #ifndef REAP_REAP_ERROR_H_
 #define REAP_REAP_ERROR_H_
 
+// std::optional and std::variant below: say so before they fail to parse.
+#if __cplusplus < 201703L
+#error "reap needs C++17 or later: compile with -std=c++17 (or newer)"
+#endif
+
 #include <cstdint>
 #include <cstdlib>
 #include <optional>
