@@ -4,7 +4,7 @@
 #   ./bazelw run -c opt //packaging:deb -- OUTDIR
 # Inputs (given by packaging/BUILD): REAPER SUITE LIBREAP VERSION_H MAN1...
 # COMPLETION CONTROL_IN COPYRIGHT CHANGELOG PC_IN LINTIAN_OVERRIDES
-# SCOPE_HELPER -- HEADERS... -- OUTDIR
+# SCOPE_HELPER -- HEADERS... -- DOCS... -- OUTDIR
 set -euo pipefail
 reaper="$1" suite="$2" lib="$3" version_h="$4" man_reaper="$5" man_suite="$6"
 completion="$7" control_in="$8" copyright="$9" changelog="${10}" pc_in="${11}" overrides="${12}"
@@ -15,6 +15,12 @@ shift
 headers=()
 while (($#)) && [[ "$1" != -- ]]; do
   headers+=("$1")
+  shift
+done
+shift || true
+docs=()
+while (($#)) && [[ "$1" != -- ]]; do
+  docs+=("$1")
   shift
 done
 shift || true
@@ -51,7 +57,10 @@ install -m 0644 "$completion" "$root/usr/share/bash-completion/completions/reape
 install -m 0644 "$copyright" "$root/usr/share/doc/reap/copyright"
 install -m 0644 "$overrides" "$root/usr/share/lintian/overrides/reap"
 gzip -9n <"$changelog" >"$root/usr/share/doc/reap/changelog.gz"
-chmod 0644 "$root"/usr/share/man/man1/*.gz "$root/usr/share/doc/reap/changelog.gz"
+# The user docs (design, library, conformance suite and verdicts), which
+# the manuals point to; compressed, as Debian policy asks of docs.
+for d in "${docs[@]}"; do gzip -9n <"$d" >"$root/usr/share/doc/reap/$(basename "$d").gz"; done
+chmod 0644 "$root"/usr/share/man/man1/*.gz "$root"/usr/share/doc/reap/*.gz
 size=$(du -sk --exclude=DEBIAN "$root" | cut -f1)
 sed -e "s/@VERSION@/$version/" -e "s/@SIZE@/$size/" "$control_in" >"$root/DEBIAN/control"
 (cd "$root" && find usr -type f -print0 | sort -z | xargs -0 md5sum >DEBIAN/md5sums)

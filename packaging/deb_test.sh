@@ -61,6 +61,13 @@ for page in reaper reaper-conformance; do
   [[ -z "$warnings" ]] || fail "man $page: $warnings"
 done
 
+# The docs the manuals point to are in the package.
+pointed=$(zcat "$root"/usr/share/man/man1/*.1.gz | sed 's/\\-/-/g' | grep -oE '[a-z-]+\.md\.gz' | sort -u)
+[[ -n "$pointed" ]] || fail "the manuals point to no doc in /usr/share/doc/reap"
+for d in $pointed; do
+  [[ -s "$root/usr/share/doc/reap/$d" ]] || fail "a manual points to /usr/share/doc/reap/$d, which is not packaged"
+done
+
 # 5. Bash completion: registered, and "reaper --std" offers the stdio options.
 completion="$root/usr/share/bash-completion/completions/reaper"
 offered=$(bash -c 'source "$1" && complete -p reaper >/dev/null &&
@@ -102,6 +109,10 @@ flags=$(PKG_CONFIG_PATH="$root/usr/lib/x86_64-linux-gnu/pkgconfig" pkg-config \
   fail "pkg-config flags: $flags"
 # shellcheck disable=SC2086
 g++ -std=c++17 -o "$tmp/use_reap" "$tmp/use_reap.cc" $flags || fail "compiling against the package"
+# An older standard gets one clear line, not pages of template errors.
+# shellcheck disable=SC2086
+old_std=$(g++ -std=c++14 -fsyntax-only "$tmp/use_reap.cc" $flags 2>&1 || true)
+[[ "$old_std" == *"reap needs C++17 or later"* ]] || fail "compiling with -std=c++14 said: ${old_std:0:300}"
 "$tmp/use_reap" | grep -q "^detached and reaped [0-9]* with reap $version$" || fail "the program linked with libreap.a"
 
 # 7. lintian, where installed: no errors.
