@@ -32,10 +32,11 @@ reap::Status SetField(Description* d, const std::string& key, const std::string&
   if (key == "name") {
     d->name = value;
   } else if (key == "template") {
-    auto words = reap_text::SplitWords(value);
-    if (!words.ok()) return Invalid(words.error().Message());
+    std::string why;
+    auto words = reap_text::SplitWords(value, &why);
+    if (!words) return Invalid(why);
     if (words->empty()) return Invalid("empty");
-    d->template_words = words.value();
+    d->template_words = *words;
   } else if (key == "pid") {
     if (value == "stdout")
       d->pid = PidSource::kStdout;

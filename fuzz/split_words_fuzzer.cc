@@ -10,8 +10,8 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
   auto words = reap_text::SplitWords(text);
-  if (!words.ok()) return 0;
-  auto again = reap_text::SplitWords(reap_text::JoinWords(words.value()));
-  if (!again.ok() || again.value() != words.value()) std::abort();
+  if (!words) return 0;
+  auto again = reap_text::SplitWords(reap_text::JoinWords(*words));
+  if (!again || *again != *words) std::abort();
   return 0;
 }

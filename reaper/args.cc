@@ -102,8 +102,9 @@ reap::Result<CliOptions> ParseLegacy(const std::vector<std::string>& args) {
   // The Go tool pasted both values into a bash command line, so bash removed
   // one layer of quotes and split words. We split the same way, but expand
   // nothing and run no shell.
-  auto cmd_words = reap_text::SplitWords(cmd);
-  if (!cmd_words.ok()) return Usage("-cmd: " + cmd_words.error().Message());
+  std::string why;
+  auto cmd_words = reap_text::SplitWords(cmd, &why);
+  if (!cmd_words) return Usage("-cmd: " + why);
   if (cmd_words->empty() || cmd_words->front().empty()) return Usage("-cmd is empty");
   // ["reaper", "-cmd='x' -args='30'"]: both flags in one argument (no shell
   // split them). Running x with a literal "-args=30" would hide the mistake.
@@ -114,8 +115,8 @@ reap::Result<CliOptions> ParseLegacy(const std::vector<std::string>& args) {
           "(from a program: [\"reaper\", \"-cmd=COMMAND\", \"-args=ARGS\"])");
     }
   }
-  auto arg_words = reap_text::SplitWords(cmd_args);
-  if (!arg_words.ok()) return Usage("-args: " + arg_words.error().Message());
+  auto arg_words = reap_text::SplitWords(cmd_args, &why);
+  if (!arg_words) return Usage("-args: " + why);
   o.command.program = cmd_words->front();
   o.command.args.assign(cmd_words->begin() + 1, cmd_words->end());
   o.command.args.insert(o.command.args.end(), arg_words->begin(), arg_words->end());

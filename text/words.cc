@@ -1,7 +1,5 @@
 #include "text/words.h"
 
-#include <errno.h>
-
 namespace reap_text {
 namespace {
 
@@ -9,12 +7,15 @@ bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\n'; }
 
 }  // namespace
 
-reap::Result<std::vector<std::string>> SplitWords(std::string_view text) {
+std::optional<std::vector<std::string>> SplitWords(std::string_view text, std::string* why) {
   std::vector<std::string> words;
   std::string word;
   bool in_word = false;  // true once a word started (even an empty quoted one)
   std::size_t i = 0;
-  auto invalid = [](const char* why) { return reap::OpError("words", EINVAL, {}, why); };
+  auto invalid = [why](const char* reason) -> std::optional<std::vector<std::string>> {
+    if (why != nullptr) *why = reason;
+    return std::nullopt;
+  };
   while (i < text.size()) {
     char c = text[i];
     if (IsBlank(c)) {

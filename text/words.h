@@ -4,11 +4,10 @@
 #ifndef REAP_TEXT_WORDS_H_
 #define REAP_TEXT_WORDS_H_
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "reap/error.h"
 
 namespace reap_text {
 
@@ -19,9 +18,9 @@ namespace reap_text {
 //  - a backslash outside quotes quotes the next character (backslash-newline
 //    is removed);
 //  - '' and "" produce an empty word.
-// An unterminated quote or a trailing lone backslash is an error (kValidate,
-// EINVAL).
-reap::Result<std::vector<std::string>> SplitWords(std::string_view text);
+// An unterminated quote or a trailing lone backslash is an error: nullopt,
+// with *WHY (when given) saying which.
+std::optional<std::vector<std::string>> SplitWords(std::string_view text, std::string* why = nullptr);
 
 // Quotes WORDS so that SplitWords(JoinWords(words)) == words.
 std::string JoinWords(const std::vector<std::string>& words);
