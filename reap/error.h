@@ -16,9 +16,13 @@
 
 namespace reap {
 
-// Where a detach failed: the stages of Detach's pipeline, in order. Only
-// Detach and DetachAsIntermediate report a Stage; every other API names its
-// operation in Error::op and leaves the stage kNone.
+// Where a detach failed. The caller's steps come first, in order (validate,
+// resolve, setup, intermediate, fork or cgroup); the command's process then
+// runs setsid, signals, keep-fd, close-fds, stdin, stdout, stderr, user,
+// chdir and exec, in that order, which the numbering below does not follow
+// (its values are kept stable). kLost is no step: the process died between
+// two of them. Only Detach and DetachAsIntermediate report a Stage; every
+// other API names its operation in Error::op and leaves the stage kNone.
 enum class Stage : std::uint8_t {
   kNone = 0,      // not a detach error (see Error::op)
   kValidate,      // Command::Validate: the Command is malformed; no process was created

@@ -14,8 +14,9 @@ namespace reap {
 // need not exist (then no supplementary groups). Reads /etc/passwd and
 // /etc/group itself, without NSS: NSS modules are shared libraries that a
 // static program (reaper) cannot load safely; users known only to LDAP or
-// systemd need numeric ids. Errors: stage kUser, ENOENT for an unknown
-// name, EINVAL for a malformed spec; nothing is started.
+// systemd need numeric ids. Errors (op "user", stage kNone): ENOENT for an
+// unknown name, EINVAL for a malformed spec; nothing is started. (Stage
+// kUser is Detach's: setting the ids in the command's process failed.)
 Result<Command::User> ResolveUser(const std::string& spec);
 
 }  // namespace reap

@@ -97,8 +97,9 @@ constexpr std::size_t kPage = 4096;
 constexpr std::size_t kStackSize = 64 * 1024;
 constexpr int kKernelSigsetBytes = _NSIG / 8;
 
-// Memory shared by caller, intermediate and command (first page of the
-// mapping). Children write; the caller reads after they are done.
+// Memory shared by caller, intermediate and command (CLONE_VM): the first
+// page of the ChainStacks mapping for SpawnChain, SpawnDirect's own frame
+// for SpawnDirect. Children write; the caller reads after they are done.
 struct Shared {
   const SpawnArgs* args;
   char* command_stack_top;  // the command's stack is the kStackSize bytes below
