@@ -8,7 +8,7 @@ namespace reap {
 namespace {
 
 // Bad input: no system call ran; REASON says what is wrong.
-Error Invalid(std::string reason) { return Error{Stage::kValidate, EINVAL, {}, {}, std::move(reason)}; }
+Error Invalid(std::string reason) { return StageError(Stage::kValidate, EINVAL, {}, std::move(reason)); }
 
 bool HasNul(std::string_view s) { return s.find('\0') != s.npos; }
 

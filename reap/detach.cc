@@ -116,7 +116,7 @@ Result<std::string> Resolve(const std::string& program, char* const* envp) {
     if (end == std::string::npos) break;
     pos = end + 1;
   }
-  return Error{Stage::kResolve, best, program};
+  return StageError(Stage::kResolve, best, program);
 }
 
 internal::SpawnStdio StdioPlan(const Stdio& s, int target) {
@@ -155,9 +155,9 @@ class CgroupDir {
   // Opens PATH; an Error (stage kCgroup) unless it is a cgroup v2 directory.
   std::optional<Error> Open(const std::string& path) {
     fd_ = open(path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (fd_ < 0) return Error{Stage::kCgroup, errno, path};
+    if (fd_ < 0) return StageError(Stage::kCgroup, errno, path);
     struct statfs fs {};
-    if (fstatfs(fd_, &fs) != 0) return Error{Stage::kCgroup, errno, path};
+    if (fstatfs(fd_, &fs) != 0) return StageError(Stage::kCgroup, errno, path);
     if (fs.f_type != CGROUP2_SUPER_MAGIC) {
       Error e{Stage::kCgroup, EBADF, path};
       e.reason = "not a cgroup v2 directory";

@@ -58,6 +58,15 @@ std::string Error::ToString() const {
   return message.empty() ? head : head + ": " + message;
 }
 
+Error StageError(Stage stage, int err, std::string what, std::string reason) {
+  Error e;
+  e.stage = stage;
+  e.err = err;
+  e.what = std::move(what);
+  e.reason = std::move(reason);
+  return e;
+}
+
 Error OpError(std::string op, int err, std::string what, std::string reason) {
   Error e;
   e.err = err;

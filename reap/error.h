@@ -65,6 +65,15 @@ struct Error {
   std::string ToString() const;
 };
 
+// The two ways to make an Error; Error{...} by position is not used, so that
+// every field means what its comment says.
+//
+// A detach error at STAGE, on WHAT (errno ERR), REASON in words when strerror
+// would not say it. A system call that has no object of its own names
+// itself in REASON ("sigprocmask: Invalid argument"); kLost and
+// kIntermediate errors have ERR ESRCH and say in REASON when the process
+// died.
+Error StageError(Stage stage, int err, std::string what, std::string reason = {});
 // An error of an API other than Detach: OP failed on WHAT (errno ERR), and
 // REASON, when given, says why in words.
 Error OpError(std::string op, int err, std::string what, std::string reason = {});

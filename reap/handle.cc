@@ -31,16 +31,16 @@ int Check(const Identity& id) {
 }
 
 Error Describe(const Identity& id, int err) {
-  std::string what = "pid " + std::to_string(id.pid);
+  std::string reason;
   if (err == ESTALE) {
     auto st = ReadProcStat(id.pid);
-    what += " now belongs to another process";
-    if (st.ok()) what += " (" + st->comm + ", started at tick " + std::to_string(st->start_time) + ")";
-    what += ", not the one started at tick " + std::to_string(id.start_time);
+    reason = "now belongs to another process";
+    if (st.ok()) reason += " (" + st->comm + ", started at tick " + std::to_string(st->start_time) + ")";
+    reason += ", not the one started at tick " + std::to_string(id.start_time);
   } else if (err == ESRCH) {
-    what += " is not running";
+    reason = "not running";
   }
-  return OpError("process", err, what);
+  return OpError("process", err, "pid " + std::to_string(id.pid), reason);
 }
 
 }  // namespace

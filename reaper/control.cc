@@ -114,7 +114,9 @@ int Status(const Target& t, std::FILE* out) {
     std::fprintf(out, "running %d:%llu\n", t.id.pid, static_cast<unsigned long long>(t.id.start_time));
     return 0;
   }
-  std::string why = h.ok() ? "pid " + std::to_string(t.id.pid) + " has exited" : h.error().what;
+  std::string why = h.ok()                   ? "pid " + std::to_string(t.id.pid) + " has exited"
+                    : h.error().err == ESRCH ? "no process has pid " + std::to_string(t.id.pid)
+                                             : h.error().Message();
   std::fprintf(out, "not running: %s\n", why.c_str());
   return t.pidfile.empty() ? 3 : 1;
 }
@@ -126,13 +128,9 @@ int CodeFor(const reap::Error& e) {
   return kControlFailed;
 }
 
-std::string Message(const reap::Error& e) {
-  std::string m = e.what;
-  if (e.err == ESTALE)
-    m += ": nothing was signalled";
-  else if (e.err != ESRCH && e.err != ENOTSUP && e.err != 0)
-    m += ": " + std::string(strerror(e.err));
-  return m;
+// The error's message, saying for a recycled PID that it was left alone.
+std::string Refused(const reap::Error& e) {
+  return e.err == ESTALE ? e.Message() + "; nothing was signalled" : e.Message();
 }
 
 std::string Seconds(double s) {
@@ -252,10 +250,10 @@ int RunControl(const std::vector<std::string>& args, std::FILE* out, std::FILE* 
     return Status(t, out);
   }
   auto h = reap::ProcessHandle::Open(t.id);
-  if (!h.ok()) return Fail(err, p.command + ": " + Message(h.error()), CodeFor(h.error()));
+  if (!h.ok()) return Fail(err, p.command + ": " + Refused(h.error()), CodeFor(h.error()));
   if (p.command == "signal") {
     if (auto st = h->Signal(p.sig); !st.ok()) {
-      return Fail(err, "signal: " + Message(st.error()), CodeFor(st.error()));
+      return Fail(err, "signal: " + Refused(st.error()), CodeFor(st.error()));
     }
     return kControlDone;
   }
@@ -271,13 +269,13 @@ int RunControl(const std::vector<std::string>& args, std::FILE* out, std::FILE* 
   // stop: TERM, wait, then KILL.
   double grace = p.timeout.value_or(10.0);
   if (auto st = h->Signal(SIGTERM); !st.ok())
-    return Fail(err, "stop: " + Message(st.error()), CodeFor(st.error()));
+    return Fail(err, "stop: " + Refused(st.error()), CodeFor(st.error()));
   if (h->WaitForExit(Millis(grace, {}))) {
     std::fprintf(out, "stopped %s (SIGTERM)\n", t.Name().c_str());
     return kControlDone;
   }
   if (auto st = h->Signal(SIGKILL); !st.ok() && st.error().err != ESRCH) {
-    return Fail(err, "stop: " + Message(st.error()), CodeFor(st.error()));
+    return Fail(err, "stop: " + Refused(st.error()), CodeFor(st.error()));
   }
   if (h->WaitForExit(std::chrono::seconds(5))) {
     std::fprintf(out, "stopped %s (SIGKILL after %s s)\n", t.Name().c_str(), Seconds(grace).c_str());

@@ -12,7 +12,7 @@ echo "$out"
 out=$("$3")
 echo "$out"
 echo "$out" | grep -qx 'worker stopped'
-echo "$out" | grep -Eq '^gone: pid [0-9]+ is not running$'
+echo "$out" | grep -Eq '^gone: pid [0-9]+: not running$'
 out=$("$4")
 echo "$out"
 echo "$out" | grep -qx 'ready: listening on :8080'

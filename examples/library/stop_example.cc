@@ -28,6 +28,6 @@ int main() {
   waitpid(id->pid, nullptr, 0);  // it is our adopted child: reap it
 
   auto again = reap::ProcessHandle::Open(id.value());
-  std::cout << (again.ok() ? "still there" : "gone: " + again.error().what) << "\n";
+  std::cout << (again.ok() ? "still there" : "gone: " + again.error().Message()) << "\n";
   return 0;
 }

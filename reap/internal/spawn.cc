@@ -520,9 +520,16 @@ void WaitUntilReleased(int* word) {
   }
 }
 
+// The program the command runs, as the caller named it.
+std::string ProgramName(const SpawnArgs& args) { return args.argv[0] != nullptr ? args.argv[0] : args.path; }
+
+// "CALL: strerror(ERR)": the reason of a failed system call that has no
+// object of its own.
+std::string CallFailed(const char* call, int err) { return std::string(call) + ": " + std::strerror(err); }
+
 Error ChildError(const Shared& shared, const SpawnArgs& args) {
   Stage stage = static_cast<Stage>(shared.failed_stage);
-  Error e{stage, shared.failed_errno, {}};
+  Error e = StageError(stage, shared.failed_errno, {});
   switch (stage) {
     case Stage::kStdin:
     case Stage::kStdout:
@@ -541,7 +548,7 @@ Error ChildError(const Shared& shared, const SpawnArgs& args) {
       e.what = "fd " + std::to_string(shared.failed_fd);
       break;
     case Stage::kExec:
-      e.what = args.argv[0] != nullptr ? args.argv[0] : args.path;
+      e.what = ProgramName(args);
       break;
     case Stage::kCgroup:
       e.what = args.cgroup_path != nullptr ? args.cgroup_path : "";
@@ -558,9 +565,9 @@ Error ChildError(const Shared& shared, const SpawnArgs& args) {
 Result<Identity> Outcome(const Shared& shared, const SpawnArgs& args, pid_t cpid, pid_t intermediate) {
   if (shared.failed_stage != 0) return ChildError(shared, args);
   if (shared.progress != static_cast<int>(Stage::kExec)) {
-    return Error{
-        Stage::kLost, ESRCH,
-        std::string("command process died during ") + StageName(static_cast<Stage>(shared.progress))};
+    return StageError(Stage::kLost, ESRCH, ProgramName(args),
+                      std::string("its process died during ") +
+                          StageName(static_cast<Stage>(shared.progress)) + ", before its exec");
   }
   REAP_FAULT_POINT(kAfterExecBeforeReport);
   Identity id;
@@ -579,15 +586,16 @@ Result<Identity> SpawnDirect(const SpawnArgs& args, char* stack_top) {
   shared.args = &args;
   shared.command_mm_alive = 1;
   KernelSigset old;
-  if (BlockAllSignals(&old) != 0) return Error{Stage::kSetup, errno, "sigprocmask"};
+  if (BlockAllSignals(&old) != 0)
+    return StageError(Stage::kSetup, errno, {}, CallFailed("sigprocmask", errno));
   REAP_FAULT_POINT(kBeforeFirstClone);
   Stage stage = Stage::kFork;
   pid_t cpid = CloneCommand(&shared, stack_top, &stage);
   int clone_errno = errno;
   RawSigprocmask(SIG_SETMASK, old, nullptr);
   if (cpid < 0) {
-    if (stage == Stage::kCgroup) return Error{stage, clone_errno, args.cgroup_path};
-    return Error{stage, clone_errno, "clone"};
+    if (stage == Stage::kCgroup) return StageError(stage, clone_errno, args.cgroup_path);
+    return StageError(stage, clone_errno, ProgramName(args), CallFailed("clone", clone_errno));
   }
   WaitUntilReleased(&shared.command_mm_alive);
   Result<Identity> result = Outcome(shared, args, cpid, getpid());
@@ -619,13 +627,13 @@ class ChainStacks {
   Result<char*> Get() {
     if (base_ != nullptr) return base_;
     void* map = mmap(nullptr, kTotal, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-    if (map == MAP_FAILED) return Error{Stage::kSetup, errno, "mmap"};
+    if (map == MAP_FAILED) return StageError(Stage::kSetup, errno, {}, CallFailed("mmap", errno));
     char* base = static_cast<char*>(map);
     if (mprotect(base + kPage, kPage, PROT_NONE) != 0 ||
         mprotect(base + 2 * kPage + kStackSize, kPage, PROT_NONE) != 0) {
       int e = errno;
       munmap(map, kTotal);
-      return Error{Stage::kSetup, e, "mprotect"};
+      return StageError(Stage::kSetup, e, {}, CallFailed("mprotect", e));
     }
     base_ = base;
     return base_;
@@ -649,7 +657,8 @@ Result<Identity> SpawnChain(const SpawnArgs& args) {
   shared->command_mm_alive = 1;
 
   KernelSigset old;
-  if (BlockAllSignals(&old) != 0) return Error{Stage::kSetup, errno, "sigprocmask"};
+  if (BlockAllSignals(&old) != 0)
+    return StageError(Stage::kSetup, errno, {}, CallFailed("sigprocmask", errno));
   REAP_FAULT_POINT(kBeforeFirstClone);
   // Exit signal 0: nobody but us can wait for the intermediate. It shares
   // our descriptor table and filesystem context (it opens and changes
@@ -659,7 +668,7 @@ Result<Identity> SpawnChain(const SpawnArgs& args) {
                           CLONE_VM | CLONE_VFORK | CLONE_FILES | CLONE_FS, shared, nullptr, nullptr);
   int clone_errno = errno;
   RawSigprocmask(SIG_SETMASK, old, nullptr);
-  if (ipid < 0) return Error{Stage::kIntermediate, clone_errno, "clone"};
+  if (ipid < 0) return StageError(Stage::kIntermediate, clone_errno, {}, CallFailed("clone", clone_errno));
 
   int status = 0;
   if (!DefectActive(Defect::kNoReapIntermediate)) {
@@ -673,9 +682,9 @@ Result<Identity> SpawnChain(const SpawnArgs& args) {
       return Outcome(*shared, args, cpid, ipid);
     }
     if (shared->failed_stage != 0) return ChildError(*shared, args);
-    std::string what = "intermediate process died";
-    if (WIFSIGNALED(status)) what += " (signal " + std::to_string(WTERMSIG(status)) + ")";
-    return Error{Stage::kIntermediate, ESRCH, what};
+    std::string why = "the intermediate process died";
+    if (WIFSIGNALED(status)) why += " (signal " + std::to_string(WTERMSIG(status)) + ")";
+    return StageError(Stage::kIntermediate, ESRCH, {}, why + " before the command's process was made");
   }();
   REAP_FAULT_POINT(kBeforeReturn);
   return result;
