@@ -33,7 +33,22 @@ std::optional<ProbeReport> ParseProbeReport(const std::string& line) {
       r.sigign = hex(), ++seen;
     else if (k == "sigblk")
       r.sigblk = hex(), ++seen;
-    else if (k == "fds") {
+    else if (k == "argv") {
+      // COUNT:HEX,HEX,... (each argument's bytes in hex, each followed by ',')
+      std::size_t colon = v.find(':');
+      if (colon == std::string::npos) return std::nullopt;
+      std::istringstream args(v.substr(colon + 1));
+      std::string arg;
+      while (std::getline(args, arg, ',')) {
+        if (arg.size() % 2 != 0) return std::nullopt;
+        std::string bytes;
+        for (std::size_t i = 0; i < arg.size(); i += 2) {
+          bytes += static_cast<char>(std::strtoul(arg.substr(i, 2).c_str(), nullptr, 16));
+        }
+        r.argv.push_back(bytes);
+      }
+      if (std::to_string(r.argv.size()) != v.substr(0, colon)) return std::nullopt;
+    } else if (k == "fds") {
       ++seen;
       std::istringstream fds(v);
       std::string fd;

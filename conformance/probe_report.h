@@ -18,6 +18,7 @@ struct ProbeReport {
   int tty = -1;
   std::uint64_t start = 0, sigign = ~0ull, sigblk = ~0ull;
   std::vector<int> fds;
+  std::vector<std::string> argv;  // as the probe received it (empty: not reported)
 };
 // Parses one line written by conformance/probe ("pid=.. ppid=.. ...").
 std::optional<ProbeReport> ParseProbeReport(const std::string& line);

@@ -258,6 +258,9 @@ class TrialRun {
           return !t_.cmdline.empty() || t_.command_gone;
         },
         kSettleDeadline);
+    // Gone before its cmdline could be read (a detacher that runs it in
+    // place and returns with it): its own report says what it received.
+    if (t_.cmdline.empty() && t_.command) t_.cmdline = t_.command->argv;
     auto target = FdTarget;
     for (int fd = 0; fd < 3; ++fd) t_.stdio_targets.push_back(target(cpid, fd));
     t_.caller_pipes = {target(getpid(), out_), target(getpid(), err_)};

@@ -68,6 +68,20 @@ int ProbeMain(int argc, char** argv) {
     auto st = reap::ReadProcStat(self);
     auto status = reap::ReadProcStatus(self);
     auto fds = reap::ListFds(self);
+    // Its argv (its /proc/self/cmdline, as the suite would read it from
+    // outside), for a detacher that runs it in place and is gone with it
+    // before the suite can read it: COUNT:HEX,HEX,... Before fds, which
+    // stays last.
+    auto cmdline = reap::ReadCmdline(self);
+    std::string args = " argv=" + std::to_string(cmdline.ok() ? cmdline->size() : 0) + ":";
+    static const char kHex[] = "0123456789abcdef";
+    for (const std::string& arg : cmdline.ok() ? cmdline.value() : std::vector<std::string>{}) {
+      for (unsigned char c : arg) {
+        args += kHex[c >> 4];
+        args += kHex[c & 15];
+      }
+      args += ",";
+    }
     std::string line = "pid=" + std::to_string(self);
     if (st.ok()) {
       line += " ppid=" + std::to_string(st->ppid) + " pgid=" + std::to_string(st->pgrp) +
@@ -81,7 +95,7 @@ int ProbeMain(int argc, char** argv) {
                     static_cast<unsigned long long>(status->sig_blk));
       line += buf;
     }
-    line += " fds=";
+    line += args + " fds=";
     if (fds.ok()) {
       for (std::size_t i = 0; i < fds->size(); ++i) {
         line += (i ? "," : "") + std::to_string((*fds)[i]);
