@@ -6,15 +6,24 @@
 # A --scope worker must be alive after each, in its own scope; a plain one
 # must be dead (so the test can fail).
 # Then the conformance suite runs inside on `reaper --scope`: it must pass
-# everything, survives-cgroup-kill included. (`systemd-run --scope` runs its
-# command in place and never returns: it is no detacher to judge.)
-#   systemd_test.sh REAPER INSIDE_SH SUITE
+# everything, survives-cgroup-kill included.
+#   systemd_test.sh REAPER INSIDE_SH SUITE [DETACHER...]
+# With REAP_SYSTEMD_MATRIX=FILE it only runs the suite on each DETACHER
+# description (conformance/detachers/systemd) and writes their markdown
+# verdict table to FILE (//testing/systemd:matrix).
 # Skips (exit 0, saying why) where systemd, namespaces or a writable cgroup2
 # are missing. Read ../shared/SYSTEMD-HARNESS.md before changing it.
 set -euo pipefail
 reaper=$(realpath "$1")
 inside=$(realpath "$2")
 suite=$(realpath "$3")
+shift 3
+detachers=()
+for d in "$@"; do detachers+=("$(realpath "$d")"); done
+matrix="${REAP_SYSTEMD_MATRIX:-}"
+# How long the namespaces may live: the matrix runs the whole suite thrice.
+lifetime=180
+[[ -z "$matrix" ]] || lifetime=3000
 skip() {
   echo "SKIP: $*"
   exit 0
@@ -82,7 +91,7 @@ for ns in mnt pid net uts ipc cgroup; do env_ns+=("HOST_NS_$ns=$(readlink "/proc
 (
   echo "$BASHPID" >"$leaf/cgroup.procs"
   exec env "${env_ns[@]}" HOST_MARKER="$marker" REAP_CHECKOUT="$(dirname "$reaper")" \
-    timeout -k 5 180 unshare --pid --fork --kill-child --mount --uts --ipc --net --cgroup --mount-proc \
+    timeout -k 5 "$lifetime" unshare --pid --fork --kill-child --mount --uts --ipc --net --cgroup --mount-proc \
     --propagation private "$inside" "$scratch"
 ) >"$scratch/boot.log" 2>&1 &
 runner=$!
@@ -119,6 +128,22 @@ done
   exit 1
 }
 echo "systemd $(in_ns systemctl --version | head -n1 | cut -d' ' -f2) up as pid $sd_pid (host), state $state"
+
+# The suite inside: its files in the namespace's /tmp (the host's are read-only there).
+conformance() {
+  timeout -k 5 "$((lifetime - 30))" nsenter -t "$sd_pid" -m -u -i -n -p -C env TEST_TMPDIR=/tmp "$suite" \
+    "$@" 2>"$scratch/suite.err"
+}
+if [[ -n "$matrix" ]]; then
+  set +e
+  conformance --rounds 20 --define reaper="$reaper" --markdown "$scratch/matrix.md" "${detachers[@]}"
+  rc=$?
+  set -e
+  [[ -s "$scratch/matrix.md" ]] || { tail -n 5 "$scratch/suite.err" >&2; fail "no matrix (suite exit $rc)"; exit 1; }
+  cp "$scratch/matrix.md" "$matrix"
+  echo "wrote $matrix (suite exit status $rc)"
+  exit $status
+fi
 
 # Runs one case; prints "alive" or "dead" for the worker after ACTION.
 one_case() {
@@ -200,13 +225,8 @@ set +e
 unit_control
 set -e
 
-# The suite inside: its files in the namespace's /tmp (the host's are read-only there).
-conformance() {
-  timeout -k 5 300 nsenter -t "$sd_pid" -m -u -i -n -p -C env TEST_TMPDIR=/tmp "$suite" --rounds 5 --trials 5 \
-    "$@" 2>"$scratch/suite.err"
-}
 set +e
-conformance --name 'reaper --scope' --template "$reaper --scope -- {cmd}" >"$scratch/scope.txt"
+conformance --rounds 5 --trials 5 --name 'reaper --scope' --template "$reaper --scope -- {cmd}" >"$scratch/scope.txt"
 rc=$?
 set -e
 cat "$scratch/scope.txt"
