@@ -23,6 +23,7 @@
 
 #include "bench/baselines.h"
 #include "reap/detach.h"
+#include "reap/observe.h"
 #include "reap/proc.h"
 #include "reap/subreaper.h"
 

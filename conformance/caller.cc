@@ -17,6 +17,7 @@
 
 #include "conformance/describe.h"
 #include "conformance/processes.h"
+#include "reap/observe.h"
 #include "reap/proc.h"
 
 namespace reap_conformance {

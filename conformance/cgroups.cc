@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "conformance/processes.h"
+#include "reap/observe.h"
 #include "reap/proc.h"
 
 namespace reap_conformance {

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <thread>
 
+#include "reap/observe.h"
 #include "reap/proc.h"
 #include "reap/subreaper.h"
 

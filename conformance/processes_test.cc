@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "gtest/gtest.h"
+#include "reap/observe.h"
 #include "reap/proc.h"
 
 namespace reap_conformance {

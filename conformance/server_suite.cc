@@ -27,6 +27,7 @@
 #include "conformance/processes.h"
 #include "conformance/properties.h"
 #include "conformance/runners.h"
+#include "reap/observe.h"
 #include "reap/proc.h"
 
 namespace reap_conformance {

@@ -15,6 +15,7 @@
 
 #include "conformance/describe.h"
 #include "conformance/properties.h"
+#include "reap/observe.h"
 #include "reap/proc.h"
 
 namespace reap_conformance {

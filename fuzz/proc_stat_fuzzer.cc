@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "reap/internal/raw_proc.h"
 #include "reap/proc.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

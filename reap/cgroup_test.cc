@@ -12,6 +12,7 @@
 #include "conformance/cgroups.h"
 #include "gtest/gtest.h"
 #include "reap/detach.h"
+#include "reap/observe.h"
 #include "reap/proc.h"
 #include "testing/world.h"
 

@@ -31,6 +31,7 @@
 
 #include "gtest/gtest.h"
 #include "reap/identity.h"
+#include "reap/observe.h"
 #include "reap/proc.h"
 #include "testing/world.h"
 

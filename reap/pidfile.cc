@@ -124,11 +124,6 @@ Result<pid_t> ReadPidfile(const std::string& path) {
   return id->pid;
 }
 
-bool PidfileNamesLiveProcess(const std::string& path) {
-  auto id = ReadPidfileIdentity(path);
-  return id.ok() && IsRunning(id.value());
-}
-
 Result<PidfileWriter> PidfileWriter::Prepare(const std::string& path, bool force) {
   std::string dir, base;
   SplitPath(path, &dir, &base);

@@ -28,10 +28,6 @@ Result<pid_t> ReadPidfile(const std::string& path);
 // xattrs), and then only the pid can be checked.
 Result<Identity> ReadPidfileIdentity(const std::string& path);
 
-// True when PATH names a process that is running: the same pid and, when
-// recorded, the same start time (a recycled PID does not count).
-bool PidfileNamesLiveProcess(const std::string& path);
-
 // Two-phase write so a failure never leaves a process without a pidfile or a
 // partial pidfile behind: Prepare before starting the process (locks, checks
 // and creates the temp file), Commit after.

@@ -8,6 +8,9 @@
 #include <algorithm>
 #include <cstring>
 
+#include "reap/internal/raw_proc.h"
+#include "reap/observe.h"
+
 // Called between clone and exec too, on the caller's thread state: keep
 // ThreadSanitizer's instrumentation out (ASan's stays, for the fuzzer).
 #define REAP_NO_TSAN __attribute__((no_sanitize("thread")))

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "reap/detach.h"
+#include "reap/observe.h"
 #include "reap/proc.h"
 
 namespace reaper {

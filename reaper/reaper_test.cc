@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "gtest/gtest.h"
+#include "reap/observe.h"
 #include "reap/pidfile.h"
 #include "reap/proc.h"
 #include "testing/world.h"

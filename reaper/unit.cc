@@ -14,6 +14,7 @@
 
 #include "reap/handle.h"
 #include "reap/identity.h"
+#include "reap/observe.h"
 #include "reap/proc.h"
 #include "reaper/doctor.h"
 #include "text/number.h"

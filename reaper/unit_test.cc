@@ -13,6 +13,7 @@
 
 #include "conformance/cgroups.h"
 #include "gtest/gtest.h"
+#include "reap/observe.h"
 #include "reap/proc.h"
 #include "testing/world.h"
 

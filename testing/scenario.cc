@@ -23,6 +23,7 @@
 
 #include "reap/detach.h"
 #include "reap/identity.h"
+#include "reap/observe.h"
 #include "reap/proc.h"
 #include "testing/faults.h"
 #include "testing/invariants.h"

@@ -20,6 +20,7 @@
 #include <sstream>
 #include <thread>
 
+#include "reap/observe.h"
 #include "reap/proc.h"
 #include "reap/subreaper.h"
 

@@ -29,6 +29,7 @@
 #include <string>
 
 #include "reap/notify.h"
+#include "reap/observe.h"
 #include "reap/proc.h"
 
 namespace reap_conformance {

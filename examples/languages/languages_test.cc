@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "gtest/gtest.h"
+#include "reap/observe.h"
 #include "reap/proc.h"
 #include "testing/world.h"
 

@@ -78,6 +78,7 @@
 #include <string>
 
 #include "reap/internal/fault.h"
+#include "reap/internal/raw_proc.h"
 #include "reap/proc.h"
 
 #ifndef __NR_close_range
