@@ -325,17 +325,10 @@ void BM_Cpuid(benchmark::State& state) {
 // Absolute path of a tool: PATH, then the sbin directories (start-stop-daemon
 // lives there and test environments often leave them out of PATH).
 std::string Which(const std::string& name) {
-  std::string path = getenv("PATH") ? getenv("PATH") : "";
-  path += ":/usr/local/sbin:/usr/sbin:/sbin";
-  std::size_t pos = 0;
-  while (pos <= path.size()) {
-    std::size_t end = path.find(':', pos);
-    if (end == std::string::npos) end = path.size();
-    std::string candidate = path.substr(pos, end - pos) + "/" + name;
-    if (access(candidate.c_str(), X_OK) == 0) return candidate;
-    pos = end + 1;
-  }
-  return name;
+  std::string path =
+      std::string(getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin") + ":/usr/local/sbin:/usr/sbin:/sbin";
+  auto found = reap::FindOnPath(name, path.c_str());
+  return found.ok() ? found.value() : name;
 }
 
 // The programs the CLI rows start that are built here (reaper and the two

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "conformance/runners.h"
+#include "reap/observe.h"
 
 namespace reap_conformance {
 
@@ -59,16 +60,8 @@ std::string CheckRunnable(const Description& d, const SuiteOptions& o) {
     if (access(program.c_str(), X_OK) != 0) return "program " + program + ": " + strerror(errno);
     return "";
   }
-  const char* path = getenv("PATH");
-  std::string dirs = path ? path : "/usr/bin:/bin";
-  for (std::size_t b = 0; b <= dirs.size();) {
-    std::size_t e = dirs.find(':', b);
-    if (e == std::string::npos) e = dirs.size();
-    std::string dir = e == b ? "." : dirs.substr(b, e - b);
-    if (access((dir + "/" + program).c_str(), X_OK) == 0) return "";
-    b = e + 1;
-  }
-  return "program " + program + ": not found on PATH";
+  if (!reap::FindOnPath(program, getenv("PATH")).ok()) return "program " + program + ": not found on PATH";
+  return "";
 }
 
 std::string CheckPlainRun(const Description& d, const SuiteOptions& o) {

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "reap/internal/spawn.h"
+#include "reap/observe.h"
 #include "reap/proc.h"
 
 extern char** environ;
@@ -69,54 +70,20 @@ std::vector<std::string> BuildEnv(const Command& c) {
   return out;
 }
 
-bool IsExecutableFile(const std::string& path, int* why) {
-  struct stat st;
-  if (stat(path.c_str(), &st) != 0) {
-    *why = errno;
-    return false;
-  }
-  if (!S_ISREG(st.st_mode) || faccessat(AT_FDCWD, path.c_str(), X_OK, AT_EACCESS) != 0) {
-    *why = EACCES;
-    return false;
-  }
-  return true;
-}
-
 // PATH lookup as execvp does it, but in the caller, before any process
-// exists: first executable regular file wins; if none, EACCES when some
-// candidate existed but was not executable, else ENOENT.
-// ENVP is the command's environment; its first PATH counts, as for getenv
-// and execvp.
+// exists. ENVP is the command's environment; its first PATH counts, as for
+// getenv and execvp.
 Result<std::string> Resolve(const std::string& program, char* const* envp) {
-  if (program.find('/') != std::string::npos) return program;
-  std::string path_var;
-  bool have_path = false;
-  for (char* const* e = envp; e != nullptr && *e != nullptr && !have_path; ++e) {
+  const char* path_var = nullptr;
+  for (char* const* e = envp; e != nullptr && *e != nullptr; ++e) {
     if (std::strncmp(*e, "PATH=", 5) == 0) {
       path_var = *e + 5;
-      have_path = true;
+      break;
     }
   }
-  if (!have_path) {
-    std::size_t n = confstr(_CS_PATH, nullptr, 0);
-    std::string def(n, '\0');
-    confstr(_CS_PATH, def.data(), n);
-    path_var = def.c_str();
-  }
-  int best = ENOENT;
-  std::size_t pos = 0;
-  for (;;) {
-    std::size_t end = path_var.find(':', pos);
-    std::string dir = path_var.substr(pos, end == std::string::npos ? end : end - pos);
-    if (dir.empty()) dir = ".";
-    std::string candidate = dir + "/" + program;
-    int why = 0;
-    if (IsExecutableFile(candidate, &why)) return candidate;
-    if (why == EACCES) best = EACCES;
-    if (end == std::string::npos) break;
-    pos = end + 1;
-  }
-  return StageError(Stage::kResolve, best, program);
+  auto found = FindOnPath(program, path_var);
+  if (!found.ok()) return StageError(Stage::kResolve, found.error().err, program);
+  return found;
 }
 
 internal::SpawnStdio StdioPlan(const Stdio& s, int target) {
@@ -301,6 +268,36 @@ Result<Identity> Start(const Command& command, bool caller_is_intermediate) {
 }
 
 }  // namespace
+
+Result<std::string> FindOnPath(const std::string& program, const char* path_var) {
+  if (program.find('/') != std::string::npos) return program;
+  std::string dirs;
+  if (path_var != nullptr) {
+    dirs = path_var;
+  } else {
+    std::size_t n = confstr(_CS_PATH, nullptr, 0);
+    std::string def(n, '\0');
+    confstr(_CS_PATH, def.data(), n);
+    dirs = def.c_str();
+  }
+  int best = ENOENT;
+  for (std::size_t pos = 0;;) {
+    std::size_t end = dirs.find(':', pos);
+    std::string dir = dirs.substr(pos, end == std::string::npos ? end : end - pos);
+    std::string candidate = (dir.empty() ? "." : dir) + "/" + program;
+    struct stat st;
+    if (stat(candidate.c_str(), &st) == 0) {
+      if (S_ISREG(st.st_mode) && faccessat(AT_FDCWD, candidate.c_str(), X_OK, AT_EACCESS) == 0)
+        return candidate;
+      best = EACCES;  // there, but no program we may run
+    } else if (errno == EACCES) {
+      best = EACCES;  // a directory we may not search
+    }
+    if (end == std::string::npos) break;
+    pos = end + 1;
+  }
+  return OpError("path", best, program);
+}
 
 Result<Identity> Detach(const Command& command) { return Start(command, false); }
 

@@ -43,6 +43,14 @@ std::string Cgroup2Mount();
 // PIDs whose parent is PID (scans /proc; includes zombies), ascending.
 std::vector<pid_t> ListChildren(pid_t parent);
 
+// The program a bare NAME (no '/') runs, looked up as execvp does: the first
+// executable regular file in the directories of PATH_VAR (nullptr: the
+// system's default path, confstr _CS_PATH; an empty entry is "."). A NAME
+// with a '/' is returned as it is. Error op "path": EACCES when some
+// candidate existed but was not executable, else ENOENT. Detach resolves
+// with it, and so do the CLI's checks, the suite and the benchmarks.
+Result<std::string> FindOnPath(const std::string& name, const char* path_var);
+
 }  // namespace reap
 
 #endif  // REAP_REAP_OBSERVE_H_
