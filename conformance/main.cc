@@ -23,9 +23,9 @@
 #include "conformance/probe/probe_main.h"
 #include "conformance/report.h"
 #include "conformance/suite.h"
+#include "reap/decimal.h"
 #include "reap/subreaper.h"
 #include "reap/version.h"
-#include "text/number.h"
 
 namespace {
 
@@ -71,7 +71,7 @@ int Usage(const std::string& why) {
 // A whole decimal number in [MIN, MAX], or false.
 bool ParseNumber(const std::string& s, long min, long max, long* out) {
   unsigned long long v = 0;
-  if (!reap_text::ParseDecimal(s, static_cast<unsigned long long>(max), &v) ||
+  if (!reap::ParseDecimal(s, static_cast<unsigned long long>(max), &v) ||
       v < static_cast<unsigned long long>(min)) {
     return false;
   }

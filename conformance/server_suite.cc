@@ -27,6 +27,7 @@
 #include "conformance/processes.h"
 #include "conformance/properties.h"
 #include "conformance/runners.h"
+#include "reap/decimal.h"
 #include "reap/observe.h"
 #include "reap/proc.h"
 
@@ -52,11 +53,9 @@ struct Request {
 };
 
 std::optional<pid_t> AsPid(const std::string& reply) {
-  if (reply.empty() || reply.size() > 10) return std::nullopt;
-  for (char c : reply) {
-    if (c < '0' || c > '9') return std::nullopt;
-  }
-  return static_cast<pid_t>(std::atol(reply.c_str()));
+  unsigned long long pid = 0;
+  if (!reap::ParseDecimal(reply, 0x7fffffff, &pid)) return std::nullopt;
+  return static_cast<pid_t>(pid);
 }
 
 // The server, started once; requests over its stdin, replies on its stdout.

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "reap/decimal.h"
 #include "reap/identity.h"
 #include "reap/proc.h"
 
@@ -22,12 +23,9 @@ Result<pid_t> ParsePidfile(std::string_view text) {
   if (text.empty() || text.size() > 10) {
     return OpError("pidfile", EINVAL, {}, "not a PID");
   }
-  long long v = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return OpError("pidfile", EINVAL, {}, "not a PID");
-    v = v * 10 + (c - '0');
-  }
-  if (v <= 0 || v > 0x7fffffff) return OpError("pidfile", EINVAL, {}, "PID out of range");
+  unsigned long long v = 0;
+  if (!ParseDecimal(text, ~0ull, &v)) return OpError("pidfile", EINVAL, {}, "not a PID");
+  if (v == 0 || v > 0x7fffffff) return OpError("pidfile", EINVAL, {}, "PID out of range");
   return static_cast<pid_t>(v);
 }
 

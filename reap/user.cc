@@ -9,16 +9,17 @@
 #include <sstream>
 #include <vector>
 
+#include "reap/decimal.h"
+
 namespace reap {
 namespace {
 
+// An id below 2^32 - 1 ((uid_t)-1 means "no change" to setresuid).
 bool Numeric(const std::string& s, unsigned long* out) {
-  if (s.empty() || s.size() > 10) return false;
-  for (char c : s) {
-    if (c < '0' || c > '9') return false;
-  }
-  *out = std::strtoul(s.c_str(), nullptr, 10);
-  return *out < 0xffffffffUL;
+  unsigned long long v = 0;
+  if (!ParseDecimal(s, 0xfffffffeULL, &v)) return false;
+  *out = static_cast<unsigned long>(v);
+  return true;
 }
 
 // The colon-separated fields of each line of an /etc file.

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string_view>
 
+#include "reap/decimal.h"
 #include "reaper/failures.h"
 #include "text/words.h"
 
@@ -23,13 +24,9 @@ std::string_view FlagName(std::string_view arg) {
 }
 
 std::optional<int> ParseFd(const std::string& s) {
-  if (s.empty() || s.size() > 9) return std::nullopt;
-  int v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return std::nullopt;
-    v = v * 10 + (c - '0');
-  }
-  return v;
+  unsigned long long v = 0;
+  if (!reap::ParseDecimal(s, 0x7fffffff, &v)) return std::nullopt;
+  return static_cast<int>(v);
 }
 
 std::optional<mode_t> ParseOctal(const std::string& s) {

@@ -8,12 +8,12 @@
 #include <cstdlib>
 #include <optional>
 
+#include "reap/decimal.h"
 #include "reap/handle.h"
 #include "reap/identity.h"
 #include "reap/pidfile.h"
 #include "reap/proc.h"
 #include "reaper/unit.h"
-#include "text/number.h"
 
 namespace reaper {
 namespace {
@@ -38,7 +38,7 @@ struct Parsed {
 // "TERM", "SIGTERM", "15" -> 15; 0 when unknown.
 int ParseSignal(const std::string& s) {
   unsigned long long n = 0;
-  if (reap_text::ParseDecimal(s, 64, &n)) return static_cast<int>(n);
+  if (reap::ParseDecimal(s, 64, &n)) return static_cast<int>(n);
   std::string name = s.rfind("SIG", 0) == 0 ? s.substr(3) : s;
   for (int sig = 1; sig < NSIG; ++sig) {
     const char* abbrev = sigabbrev_np(sig);
@@ -87,8 +87,8 @@ std::optional<reap::Identity> ParsePair(const std::string& s) {
   reap::Identity id;
   std::size_t colon = s.find(':');
   unsigned long long pid = 0, start = 0;
-  if (!reap_text::ParseDecimal(s.substr(0, colon), 0x7fffffff, &pid) || pid == 0) return std::nullopt;
-  if (colon != std::string::npos && !reap_text::ParseDecimal(s.substr(colon + 1), ~0ull, &start))
+  if (!reap::ParseDecimal(s.substr(0, colon), 0x7fffffff, &pid) || pid == 0) return std::nullopt;
+  if (colon != std::string::npos && !reap::ParseDecimal(s.substr(colon + 1), ~0ull, &start))
     return std::nullopt;
   id.pid = static_cast<pid_t>(pid);
   id.start_time = start;

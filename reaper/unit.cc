@@ -12,12 +12,12 @@
 #include <algorithm>
 #include <functional>
 
+#include "reap/decimal.h"
 #include "reap/handle.h"
 #include "reap/identity.h"
 #include "reap/observe.h"
 #include "reap/proc.h"
 #include "reaper/doctor.h"
-#include "text/number.h"
 
 namespace reaper {
 namespace {
@@ -47,7 +47,7 @@ void AppendProcesses(const std::string& dir, std::vector<pid_t>* out) {
     std::size_t end = t.find('\n', pos);
     if (end == std::string::npos) end = t.size();
     unsigned long long pid = 0;
-    if (reap_text::ParseDecimal(t.substr(pos, end - pos), 0x7fffffff, &pid) && pid > 0) {
+    if (reap::ParseDecimal(t.substr(pos, end - pos), 0x7fffffff, &pid) && pid > 0) {
       out->push_back(static_cast<pid_t>(pid));
     }
     pos = end + 1;

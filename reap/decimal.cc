@@ -1,6 +1,6 @@
-#include "text/number.h"
+#include "reap/decimal.h"
 
-namespace reap_text {
+namespace reap {
 
 bool ParseDecimal(std::string_view s, unsigned long long max, unsigned long long* out) {
   if (s.empty()) return false;
@@ -15,4 +15,4 @@ bool ParseDecimal(std::string_view s, unsigned long long max, unsigned long long
   return true;
 }
 
-}  // namespace reap_text
+}  // namespace reap

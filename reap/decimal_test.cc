@@ -1,8 +1,8 @@
-#include "text/number.h"
+#include "reap/decimal.h"
 
 #include "gtest/gtest.h"
 
-namespace reap_text {
+namespace reap {
 namespace {
 
 TEST(ParseDecimalTest, DigitsWithinTheBound) {
@@ -21,4 +21,4 @@ TEST(ParseDecimalTest, DigitsWithinTheBound) {
 }
 
 }  // namespace
-}  // namespace reap_text
+}  // namespace reap
