@@ -1,6 +1,5 @@
 #include "conformance/caller.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -56,15 +55,9 @@ int WorstCaseSchedule() {
 // Sends SIG to every other process of the caller's session.
 void SignalSession(int sig) {
   pid_t self = getpid(), sid = getsid(0);
-  DIR* proc = opendir("/proc");
-  if (proc == nullptr) return;
-  while (dirent* e = readdir(proc)) {
-    pid_t x = static_cast<pid_t>(std::atoi(e->d_name));
-    if (x <= 0 || x == self) continue;
-    auto st = reap::ReadProcStat(x);
-    if (st.ok() && st->session == sid) kill(x, sig);
+  for (const reap::ProcStat& st : reap::ListProcesses()) {
+    if (st.pid != self && st.session == sid) kill(st.pid, sig);
   }
-  closedir(proc);
 }
 
 // Waits for D, SIGKILLing it if it overruns. A blocking waitpid returns the

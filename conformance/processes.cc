@@ -49,15 +49,7 @@ std::string TempDir() {
 
 std::vector<pid_t> Descendants(pid_t root) {
   std::map<pid_t, pid_t> parent;
-  DIR* dir = opendir("/proc");
-  if (dir == nullptr) return {};
-  while (dirent* e = readdir(dir)) {
-    if (e->d_name[0] < '1' || e->d_name[0] > '9') continue;
-    pid_t pid = static_cast<pid_t>(std::atoi(e->d_name));
-    auto st = reap::ReadProcStat(pid);
-    if (st.ok()) parent[pid] = st->ppid;
-  }
-  closedir(dir);
+  for (const reap::ProcStat& st : reap::ListProcesses()) parent[st.pid] = st.ppid;
   std::vector<pid_t> out;
   for (const auto& [pid, ppid] : parent) {
     pid_t up = ppid;

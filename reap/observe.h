@@ -40,6 +40,10 @@ Result<std::vector<std::string>> ReadCmdline(pid_t pid);
 // a read-write mount is preferred. "" when none is.
 std::string Cgroup2Mount();
 
+// Every process /proc shows now (zombies included), ascending by PID: the
+// one scan of /proc; a process that exits during it is left out.
+std::vector<ProcStat> ListProcesses();
+
 // PIDs whose parent is PID (scans /proc; includes zombies), ascending.
 std::vector<pid_t> ListChildren(pid_t parent);
 

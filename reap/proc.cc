@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "reap/decimal.h"
 #include "reap/internal/raw_proc.h"
 #include "reap/observe.h"
 
@@ -214,18 +215,26 @@ Result<std::vector<std::string>> ReadCmdline(pid_t pid) {
   return argv;
 }
 
-std::vector<pid_t> ListChildren(pid_t parent) {
-  std::vector<pid_t> out;
+std::vector<ProcStat> ListProcesses() {
+  std::vector<ProcStat> out;
   DIR* dir = opendir("/proc");
   if (dir == nullptr) return out;
   while (dirent* e = readdir(dir)) {
-    if (e->d_name[0] < '1' || e->d_name[0] > '9') continue;
-    pid_t pid = static_cast<pid_t>(std::atoi(e->d_name));
-    auto st = ReadProcStat(pid);
-    if (st.ok() && st->ppid == parent) out.push_back(pid);
+    unsigned long long pid = 0;
+    if (!ParseDecimal(e->d_name, 0x7fffffff, &pid) || pid == 0) continue;
+    auto st = ReadProcStat(static_cast<pid_t>(pid));
+    if (st.ok()) out.push_back(std::move(st.value()));  // else gone meanwhile
   }
   closedir(dir);
-  std::sort(out.begin(), out.end());
+  std::sort(out.begin(), out.end(), [](const ProcStat& a, const ProcStat& b) { return a.pid < b.pid; });
+  return out;
+}
+
+std::vector<pid_t> ListChildren(pid_t parent) {
+  std::vector<pid_t> out;
+  for (const ProcStat& st : ListProcesses()) {
+    if (st.ppid == parent) out.push_back(st.pid);
+  }
   return out;
 }
 

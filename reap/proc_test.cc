@@ -1,10 +1,12 @@
 #include "reap/proc.h"
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <string>
 
 #include "gtest/gtest.h"
+#include "reap/observe.h"
 // rapidcheck's gtest glue needs gtest first.
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
@@ -71,6 +73,33 @@ TEST(ProcStatTest, ReadsOwnStat) {
   EXPECT_EQ(st->ppid, getppid());
   EXPECT_EQ(st->session, getsid(0));
   EXPECT_GT(st->start_time, 0u);
+}
+
+// The one scan of /proc: every process, zombies included, in PID order;
+// ListChildren filters it.
+TEST(ProcScanTest, ListsEveryProcessInOrderZombiesIncluded) {
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) _exit(0);
+  for (int i = 0; i < 500; ++i) {  // until it is a zombie (bounded: 5 s)
+    auto st = ReadProcStat(child);
+    if (st.ok() && HasExited(st->state)) break;
+    usleep(10000);
+  }
+  std::vector<ProcStat> all = ListProcesses();
+  bool self = false, zombie = false;
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    if (i > 0) {
+      EXPECT_LT(all[i - 1].pid, all[i].pid);
+    }
+    self |= all[i].pid == getpid();
+    zombie |= all[i].pid == child && HasExited(all[i].state);
+  }
+  EXPECT_TRUE(self);
+  EXPECT_TRUE(zombie);
+  EXPECT_EQ(ListChildren(getpid()), std::vector<pid_t>{child});
+  ASSERT_EQ(waitpid(child, nullptr, 0), child);
+  EXPECT_TRUE(ListChildren(getpid()).empty());
 }
 
 TEST(ProcStatTest, GoneProcessIsAnError) {
