@@ -16,6 +16,7 @@
 
 #include "conformance/describe.h"
 #include "conformance/processes.h"
+#include "reap/internal/kernel_signals.h"
 #include "reap/observe.h"
 #include "reap/proc.h"
 
@@ -26,12 +27,6 @@ const int kCallerIgnores[] = {SIGINT, SIGQUIT, SIGPIPE};
 const int kCallerBlocks = SIGUSR2;
 
 // The kernel's struct sigaction (not glibc's): a zeroed one is SIG_DFL.
-struct KernelSigaction {
-  void* handler;
-  unsigned long flags;
-  void* restorer;
-  std::uint64_t mask;
-};
 
 // The worst legal schedule for a detacher that returns before its command
 // left the caller's group and session: the caller, D and everything D
@@ -109,8 +104,7 @@ void BecomeCarelessCaller() {
   // Start from a known state, whatever the environment handed us (glibc's
   // own signals 32 and 33 often arrive ignored; only the system call can
   // reset those), so verdicts do not depend on the machine.
-  KernelSigaction dfl{};
-  for (int sig = 1; sig < NSIG; ++sig) syscall(SYS_rt_sigaction, sig, &dfl, nullptr, sizeof dfl.mask);
+  reap::internal::ResetSignalDispositions();
   for (int sig : kCallerIgnores) signal(sig, SIG_IGN);
   sigset_t block;
   sigemptyset(&block);

@@ -9,12 +9,9 @@
 #include <cstring>
 
 #include "reap/decimal.h"
+#include "reap/internal/child_side.h"
 #include "reap/internal/raw_proc.h"
 #include "reap/observe.h"
-
-// Called between clone and exec too, on the caller's thread state: keep
-// ThreadSanitizer's instrumentation out (ASan's stays, for the fuzzer).
-#define REAP_NO_TSAN __attribute__((no_sanitize("thread")))
 
 namespace reap {
 namespace {

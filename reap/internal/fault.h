@@ -9,9 +9,7 @@
 #ifndef REAP_REAP_INTERNAL_FAULT_H_
 #define REAP_REAP_INTERNAL_FAULT_H_
 
-// Code that runs between clone and exec, on the caller's thread state, is
-// not instrumented by sanitizers (see internal/spawn.cc).
-#define REAP_CHILD_SIDE __attribute__((no_sanitize("address", "thread", "undefined")))
+#include "reap/internal/child_side.h"
 
 namespace reap {
 namespace internal {

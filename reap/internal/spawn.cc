@@ -78,6 +78,7 @@
 #include <string>
 
 #include "reap/internal/fault.h"
+#include "reap/internal/kernel_signals.h"
 #include "reap/internal/raw_proc.h"
 #include "reap/proc.h"
 
@@ -96,7 +97,6 @@ constexpr std::size_t kPage = 4096;
 // a guard page below each stack turns an overflow into a crash, not a
 // corruption of the caller's memory.
 constexpr std::size_t kStackSize = 64 * 1024;
-constexpr int kKernelSigsetBytes = _NSIG / 8;
 
 // Memory shared by caller, intermediate and command (CLONE_VM): the first
 // page of the ChainStacks mapping for SpawnChain, SpawnDirect's own frame
@@ -117,29 +117,13 @@ struct Shared {
 };
 static_assert(sizeof(Shared) <= kPage, "Shared must fit its page");
 
-long RawSigprocmask(int how, const void* set, void* old) {
-  return syscall(SYS_rt_sigprocmask, how, set, old, kKernelSigsetBytes);
-}
-
-// Child-side code (REAP_CHILD_SIDE, defined in fault.h) runs on the
+// Child-side code (REAP_CHILD_SIDE, internal/child_side.h) runs on the
 // caller's thread state (same TLS) between clone and exec. Sanitizer
 // runtimes (ASan, TSan) intercept libc wrappers and instrument code with
 // per-thread state, so the child makes raw system calls only and the
 // functions it runs are not instrumented. One exception, on purpose:
-// ParseRawProcStat (reap/proc.cc) is excluded from TSan only (REAP_NO_TSAN),
-// so that proc_stat_fuzzer runs it with ASan and UBSan; it touches nothing
-// but its arguments' memory.
-
-// A kernel signal set, large enough for every signal.
-using KernelSigset = std::uint64_t[(_NSIG + 63) / 64];
-
-// Blocks every signal, glibc's internal ones too; `old` (may be null) gets
-// the previous mask. Returns rt_sigprocmask's result.
-REAP_CHILD_SIDE long BlockAllSignals(KernelSigset* old) {
-  KernelSigset all;
-  for (auto& word : all) word = ~std::uint64_t{0};
-  return RawSigprocmask(SIG_SETMASK, all, old);
-}
+// ParseRawProcStat (reap/proc.cc) is excluded from TSan only (REAP_NO_TSAN,
+// child_side.h).
 
 namespace sys {
 REAP_CHILD_SIDE inline int Open(const char* path, int flags, mode_t mode = 0) {
@@ -316,25 +300,6 @@ REAP_CHILD_SIDE void FindStartTime(Shared* shared, const SpawnArgs& args, std::u
   ReadOwnStat(shared);
 }
 
-// The kernel's struct sigaction for rt_sigaction (not glibc's): handler,
-// flags, restorer, mask. All zero is {SIG_DFL, no flags, empty mask}.
-struct KernelSigaction {
-  void* handler;
-  unsigned long flags;
-  void* restorer;
-  unsigned char mask[kKernelSigsetBytes];
-};
-
-// Every disposition back to SIG_DFL, glibc's internal signals (32, 33)
-// included: glibc's sigaction refuses those, so use the system call.
-REAP_CHILD_SIDE void ResetSignals() {
-  KernelSigaction dfl{};
-  for (int sig = 1; sig < _NSIG; ++sig) {
-    if (sig == SIGKILL || sig == SIGSTOP) continue;
-    syscall(SYS_rt_sigaction, sig, &dfl, nullptr, kKernelSigsetBytes);
-  }
-}
-
 REAP_CHILD_SIDE void SetupStdio(const SpawnArgs& args, Shared* shared) {
   for (int target = 0; target < 3; ++target) {
     const SpawnStdio& s = args.stdio[target];
@@ -435,7 +400,7 @@ REAP_CHILD_SIDE int CommandMain(void* p) {
   FindStartTime(shared, args, boot_ns_at_start);
 
   shared->progress = static_cast<int>(Stage::kSignals);
-  ResetSignals();
+  ResetSignalDispositions();
   if (args.umask >= 0) syscall(SYS_umask, args.umask);
 
   shared->progress = static_cast<int>(Stage::kKeepFd);
