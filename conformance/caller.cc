@@ -36,7 +36,7 @@ const int kCallerBlocks = SIGUSR2;
 // namespace such as Bazel's sandbox), D and its children run SCHED_IDLE
 // instead, which makes the caller first most of the time (measured: 20-30%
 // of setsid -f's commands lost to a hangup, against 97-100% real-time).
-int WorstCaseSchedule() {
+int WorstCaseCpuPlacement() {
   cpu_set_t one;
   CPU_ZERO(&one);
   int cpu = sched_getcpu();
@@ -172,8 +172,8 @@ std::string CallerSignalsText() {
   if (at_return == AtReturn::kHangupSession) signal(SIGHUP, NoopHandler);
   bool idle_detacher = false;
   if (at_return != AtReturn::kNothing) {
-    shared->schedule.store(WorstCaseSchedule());
-    idle_detacher = shared->schedule.load() == kIdleDetacher;
+    shared->cpu_placement.store(WorstCaseCpuPlacement());
+    idle_detacher = shared->cpu_placement.load() == kIdleDetacher;
   }
   std::vector<char*> cargv;
   for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));

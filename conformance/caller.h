@@ -62,16 +62,16 @@ std::vector<std::string> ProbeArgs(const SuiteOptions& o, const std::string& rep
 
 // G and S share this page (MAP_SHARED, made before G's fork).
 struct SharedPage {
-  std::atomic<pid_t> detacher;  // D's PID once forked
-  std::atomic<int> status;      // D's wait status once done
-  std::atomic<int> done;        // D was waited for
-  std::atomic<int> release;     // S is done: G may exit
-  std::atomic<int> acted;       // G has sent its AtReturn signals (or had none to send)
-  std::atomic<int> schedule;    // a Schedule, in AtReturn trials
+  std::atomic<pid_t> detacher;     // D's PID once forked
+  std::atomic<int> status;         // D's wait status once done
+  std::atomic<int> done;           // D was waited for
+  std::atomic<int> release;        // S is done: G may exit
+  std::atomic<int> acted;          // G has sent its AtReturn signals (or had none to send)
+  std::atomic<int> cpu_placement;  // a CpuPlacement, in AtReturn trials
 };
 
-// How G ran in an AtReturn trial (caller.cc WorstCaseSchedule).
-enum Schedule { kRealTimeCaller = 1, kIdleDetacher = 2 };
+// How G ran in an AtReturn trial (caller.cc WorstCaseCpuPlacement).
+enum CpuPlacement { kRealTimeCaller = 1, kIdleDetacher = 2 };
 
 static_assert(std::atomic<int>::is_always_lock_free, "shared between processes");
 

@@ -194,7 +194,7 @@ class Suite {
     };
     Kind kinds[] = {{AtReturn::kKillGroup, "caller's group SIGKILLed", 0, ""},
                     {AtReturn::kHangupSession, "caller's session hung up", 0, ""}};
-    int schedule = 0;
+    int cpu_placement = 0;
     for (Kind& k : kinds) {
       for (int i = 0; i < o_.trials; ++i) {
         TrialSpec spec;
@@ -208,7 +208,7 @@ class Suite {
         } else if (!lost && !t.command_alive) {
           lost = "the command died";
         }
-        schedule = t.schedule;
+        cpu_placement = t.cpu_placement;
         if (!lost)
           ++k.survived;
         else if (k.first_loss.empty())
@@ -220,7 +220,7 @@ class Suite {
       counts += std::string(counts.empty() ? "" : ", ") + "survived " + std::to_string(k.survived) + " of " +
                 std::to_string(o_.trials) + " with the " + k.what + " as the detacher returned";
     }
-    counts += schedule == kRealTimeCaller
+    counts += cpu_placement == kRealTimeCaller
                   ? " (caller on one CPU, real-time)"
                   : " (caller on one CPU, detacher SCHED_IDLE: real-time priority not permitted)";
     for (const Kind& k : kinds) {

@@ -123,7 +123,7 @@ struct Args {
 };
 
 // Parses argv; returns "" or what is wrong.
-std::string ParseArgs(int argc, char** argv, Args* a) {
+std::string ParseSuiteArgs(int argc, char** argv, Args* a) {
   using Setter = std::function<std::string(const std::string&)>;
   auto number = [](long* out, long min, long max, const char* opt) -> Setter {
     return [=](const std::string& v) {
@@ -290,7 +290,7 @@ int main(int argc, char** argv) {
   // with it (every caller resets its signals before it runs a detacher).
   signal(SIGPIPE, SIG_IGN);
   Args a;
-  if (std::string why = ParseArgs(argc, argv, &a); !why.empty()) return Usage(why);
+  if (std::string why = ParseSuiteArgs(argc, argv, &a); !why.empty()) return Usage(why);
   if (a.help) {
     std::fputs(kHelp, stdout);
     return 0;

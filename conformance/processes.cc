@@ -75,7 +75,7 @@ std::vector<pid_t> DescendantsInSession(pid_t sid) {
   return out;
 }
 
-bool Running(pid_t pid) {
+bool PidIsRunning(pid_t pid) {
   auto st = reap::ReadProcStat(pid);
   return st.ok() && !reap::HasExited(st->state);
 }

@@ -29,8 +29,9 @@ std::vector<pid_t> Descendants(pid_t root);
 // The descendants of this process that are in session SID.
 std::vector<pid_t> DescendantsInSession(pid_t sid);
 
-// Alive and not a zombie.
-bool Running(pid_t pid);
+// Alive and not a zombie, by PID alone (reap::IsRunning checks an
+// Identity: PID and start time).
+bool PidIsRunning(pid_t pid);
 
 // Running, and no fatal signal on its way. The kernel marks SIGKILL pending
 // the moment a fatal signal is sent (kill(2) and cgroup.kill return after

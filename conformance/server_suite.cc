@@ -189,7 +189,7 @@ class Server {
 
   bool Alive() {
     reaps_.Collect();
-    return Running(pid_);
+    return PidIsRunning(pid_);
   }
   std::string Death() {
     reaps_.Collect();
@@ -213,7 +213,7 @@ class Server {
     to_ = -1;
     if (pid_ > 0)
       PollReaping(
-          &reaps_, [&] { return !Running(pid_); }, Millis(1000));
+          &reaps_, [&] { return !PidIsRunning(pid_); }, Millis(1000));
     KillAllDescendants(&reaps_, kStopDeadline);
     if (from_ >= 0) close(from_);
     from_ = -1;

@@ -51,14 +51,14 @@ class TrialRun {
     if (spec_.at_return != AtReturn::kNothing) StayIdle();
     // The detacher's run: until it exits (not until EOF: a detacher that
     // hands our pipe to the command would keep it open for ever).
-    WatchUntil([&] { return t_.exited || !Running(t_.caller); }, kDetacherDeadline);
+    WatchUntil([&] { return t_.exited || !PidIsRunning(t_.caller); }, kDetacherDeadline);
     if (!t_.known) MarkKnown();  // D died without saying anything
     // Until the command reported, or nothing is left that could still run
     // it (D done or G killed, no other process): a D killed by a fault may
     // leave a command that reports late on a busy machine.
     WatchUntil(
         [&] {
-          if (!t_.command) return (t_.exited || !Running(t_.caller)) && OthersLeft().empty();
+          if (!t_.command) return (t_.exited || !PidIsRunning(t_.caller)) && OthersLeft().empty();
           return d_.pid != PidSource::kPidfile || t_.reported.has_value();
         },
         spec_.program == Program::kProbe ? kReportDeadline : kFailedReportDeadline);
@@ -73,7 +73,7 @@ class TrialRun {
     Act();
     // G's own action at return is over once G says so or died by it.
     if (spec_.at_return != AtReturn::kNothing) {
-      WatchUntil([&] { return shared_->acted.load() || !Running(t_.caller); }, kSettleDeadline);
+      WatchUntil([&] { return shared_->acted.load() || !PidIsRunning(t_.caller); }, kSettleDeadline);
     }
     if (cpid != 0 && !t_.command_gone) {
       std::this_thread::sleep_for(kSignalWindow);
@@ -134,7 +134,7 @@ class TrialRun {
     std::this_thread::sleep_for(std::chrono::microseconds(spec_.fault_delay_us));
     pid_t target = t_.caller;
     if (!spec_.fault_on_caller) {
-      WatchUntil([&] { return t_.detacher != 0 || !Running(t_.caller); }, kSettleDeadline);
+      WatchUntil([&] { return t_.detacher != 0 || !PidIsRunning(t_.caller); }, kSettleDeadline);
       target = t_.detacher;
     }
     if (target > 0) kill(target, spec_.fault_signal);
@@ -157,7 +157,7 @@ class TrialRun {
     Drain();
     auto now = Clock::now();
     if (t_.detacher == 0) t_.detacher = shared_->detacher.load();
-    t_.schedule = shared_->schedule.load();
+    t_.cpu_placement = shared_->cpu_placement.load();
     if (!t_.exited && shared_->done.load()) {
       t_.exited = true;
       t_.exited_at = now;
@@ -289,7 +289,7 @@ class TrialRun {
     // The caller exits on release: it is given until 5 s before the end.
     auto caller_may_exit_until = Clock::now() + kCleanupDeadline - Millis(5000);
     KillAllDescendants(&reaps_, kCleanupDeadline, [&](pid_t x) {
-      return x == t_.caller && Clock::now() < caller_may_exit_until && Running(x);
+      return x == t_.caller && Clock::now() < caller_may_exit_until && PidIsRunning(x);
     });
     if (out_ >= 0) close(out_);
     if (err_ >= 0) close(err_);

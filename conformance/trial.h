@@ -69,7 +69,7 @@ struct Trial {
   pid_t zombie_holder = 0;
   bool command_gone = false;   // exited and reaped (by anyone)
   bool command_alive = false;  // after the action
-  int schedule = 0;            // the caller's Schedule in AtReturn trials
+  int cpu_placement = 0;       // the caller's CpuPlacement in AtReturn trials
 };
 
 // Runs one trial of D as SPEC says; everything it started is killed and

@@ -16,8 +16,8 @@ const char* StageName(Stage stage) {
       return "setup";
     case Stage::kIntermediate:
       return "intermediate";
-    case Stage::kFork:
-      return "fork";
+    case Stage::kClone:
+      return "clone";
     case Stage::kCgroup:
       return "cgroup";
     case Stage::kSetsid:

@@ -17,7 +17,7 @@
 namespace reap {
 
 // Where a detach failed. The caller's steps come first, in order (validate,
-// resolve, setup, intermediate, fork or cgroup); the command's process then
+// resolve, setup, intermediate, clone or cgroup); the command's process then
 // runs setsid, signals, keep-fd, close-fds, stdin, stdout, stderr, user,
 // chdir and exec, in that order, which the numbering below does not follow
 // (its values are kept stable). kLost is no step: the process died between
@@ -29,7 +29,7 @@ enum class Stage : std::uint8_t {
   kResolve,       // PATH lookup of a program name without '/'
   kSetup,         // preparing the clone chain in the caller (stack mapping, signal mask)
   kIntermediate,  // creating the intermediate, or it died before reporting
-  kFork,          // the intermediate could not create the command's process
+  kClone,         // the intermediate could not create the command's process
   kCgroup,        // Command::cgroup: opening it, or creating the process in it (clone3)
   kSetsid,        // the command's process could not start a new session
   kSignals,       // resetting signal dispositions

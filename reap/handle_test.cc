@@ -60,7 +60,7 @@ TEST(HandleTest, AnotherStartTimeIsRefused) {
   ASSERT_FALSE(h.ok());
   EXPECT_EQ(h.error().err, ESTALE);
   EXPECT_NE(h.error().reason.find("now belongs to another process"), std::string::npos);
-  EXPECT_TRUE(reap_testing::Running(pid));
+  EXPECT_TRUE(reap_testing::PidIsRunning(pid));
 }
 
 TEST(HandleTest, WaitingForeverWaits) {

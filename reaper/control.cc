@@ -13,6 +13,7 @@
 #include "reap/identity.h"
 #include "reap/pidfile.h"
 #include "reap/proc.h"
+#include "reaper/output.h"
 #include "reaper/unit.h"
 
 namespace reaper {
@@ -47,7 +48,7 @@ int ParseSignal(const std::string& s) {
   return -1;
 }
 
-std::string ParseArgs(const std::vector<std::string>& args, Parsed* p) {
+std::string ParseControlArgs(const std::vector<std::string>& args, Parsed* p) {
   p->command = args[0];
   std::size_t i = 1;
   if (p->command == "signal") {
@@ -93,11 +94,6 @@ std::optional<reap::Identity> ParsePair(const std::string& s) {
   id.pid = static_cast<pid_t>(pid);
   id.start_time = start;
   return id;
-}
-
-int Fail(std::FILE* err, const std::string& line, int code) {
-  std::fprintf(err, "reaper: %s\n", line.c_str());
-  return code;
 }
 
 // LSB status: 0 running, 1 dead but the pidfile exists, 3 not running.
@@ -154,7 +150,7 @@ int RunOnUnit(const Parsed& p, std::FILE* out, std::FILE* err) {
       std::fprintf(out, "unknown: %s\n", why.c_str());
       return 4;
     }
-    return Fail(err, p.command + ": " + unit + ": " + why, kControlUnknown);
+    return PrintFailure(err, p.command + ": " + unit + ": " + why, kControlUnknown);
   }
   std::vector<pid_t> pids = cgroup.found() ? cgroup.Processes() : std::vector<pid_t>{};
   if (pids.empty()) {
@@ -162,7 +158,8 @@ int RunOnUnit(const Parsed& p, std::FILE* out, std::FILE* err) {
       std::fprintf(out, "not running: no process in %s\n", unit.c_str());
       return 3;
     }
-    return Fail(err, p.command + ": " + unit + ": not running (no process in it)", kControlNotRunning);
+    return PrintFailure(err, p.command + ": " + unit + ": not running (no process in it)",
+                        kControlNotRunning);
   }
   if (p.command == "status") {
     std::string list;
@@ -172,13 +169,14 @@ int RunOnUnit(const Parsed& p, std::FILE* out, std::FILE* err) {
   }
   if (p.command == "wait") {
     if (cgroup.WaitUntilEmpty(Millis(p.timeout, std::chrono::milliseconds::max()))) return kControlDone;
-    return Fail(err, "wait: " + unit + " still running after " + Seconds(p.timeout.value_or(0)) + " s",
-                kControlFailed);
+    return PrintFailure(err,
+                        "wait: " + unit + " still running after " + Seconds(p.timeout.value_or(0)) + " s",
+                        kControlFailed);
   }
   int sig = p.command == "signal" ? p.sig : SIGTERM;
   int errno_value = 0;
   if (cgroup.Signal(sig, &errno_value) == 0 && errno_value != 0) {
-    return Fail(err, p.command + ": " + unit + ": " + strerror(errno_value), kControlFailed);
+    return PrintFailure(err, p.command + ": " + unit + ": " + strerror(errno_value), kControlFailed);
   }
   if (p.command == "signal") return kControlDone;
   // stop: TERM to all, wait, then kill the cgroup whole.
@@ -188,12 +186,12 @@ int RunOnUnit(const Parsed& p, std::FILE* out, std::FILE* err) {
     return kControlDone;
   }
   if (std::string failed = cgroup.Kill(); !failed.empty())
-    return Fail(err, "stop: " + failed, kControlFailed);
+    return PrintFailure(err, "stop: " + failed, kControlFailed);
   if (cgroup.WaitUntilEmpty(std::chrono::seconds(5))) {
     std::fprintf(out, "stopped %s (SIGKILL after %s s)\n", unit.c_str(), Seconds(grace).c_str());
     return kControlDone;
   }
-  return Fail(err, "stop: " + unit + " still has processes 5 s after SIGKILL", kControlFailed);
+  return PrintFailure(err, "stop: " + unit + " still has processes 5 s after SIGKILL", kControlFailed);
 }
 
 }  // namespace
@@ -205,8 +203,8 @@ bool IsControlCommand(const std::vector<std::string>& args) {
 
 int RunControl(const std::vector<std::string>& args, std::FILE* out, std::FILE* err) {
   Parsed p;
-  if (std::string why = ParseArgs(args, &p); !why.empty()) {
-    return Fail(err, "usage: " + why + " (see reaper --help)", kControlUsage);
+  if (std::string why = ParseControlArgs(args, &p); !why.empty()) {
+    return PrintFailure(err, "usage: " + why + " (see reaper --help)", kControlUsage);
   }
   if (!p.by_pidfile && IsUnitTarget(p.target)) return RunOnUnit(p, out, err);
   Target t;
@@ -219,26 +217,29 @@ int RunControl(const std::vector<std::string>& args, std::FILE* out, std::FILE* 
           std::fprintf(out, "not running: no pidfile %s\n", p.target.c_str());
           return 3;
         }
-        return Fail(err, p.command + ": " + p.target + ": no such pidfile (not running)", kControlNotRunning);
+        return PrintFailure(err, p.command + ": " + p.target + ": no such pidfile (not running)",
+                            kControlNotRunning);
       }
-      return Fail(err, p.command + ": " + id.error().Message(), p.command == "status" ? 4 : kControlUnknown);
+      return PrintFailure(err, p.command + ": " + id.error().Message(),
+                          p.command == "status" ? 4 : kControlUnknown);
     }
     t.id = id.value();
   } else {
     auto id = ParsePair(p.target);
     if (!id) {
-      return Fail(err, "usage: TARGET must be PID:START_TIME or UNIT.scope, not '" + p.target + "'",
-                  kControlUsage);
+      return PrintFailure(err, "usage: TARGET must be PID:START_TIME or UNIT.scope, not '" + p.target + "'",
+                          kControlUsage);
     }
     t.id = *id;
     // A PID alone may by now name another process: fine to look at (status
     // prints the pair to use), never to signal.
     if (t.id.start_time == 0 && (p.command == "signal" || p.command == "stop")) {
-      return Fail(err,
-                  "usage: " + p.command + " " + p.target +
-                      ": a PID alone may name a recycled process; give PID:START_TIME (reaper status " +
-                      p.target + " prints it), --pidfile FILE or UNIT.scope",
-                  kControlUsage);
+      return PrintFailure(
+          err,
+          "usage: " + p.command + " " + p.target +
+              ": a PID alone may name a recycled process; give PID:START_TIME (reaper status " + p.target +
+              " prints it), --pidfile FILE or UNIT.scope",
+          kControlUsage);
     }
   }
 
@@ -250,17 +251,17 @@ int RunControl(const std::vector<std::string>& args, std::FILE* out, std::FILE* 
     return Status(t, out);
   }
   auto h = reap::ProcessHandle::Open(t.id);
-  if (!h.ok()) return Fail(err, p.command + ": " + Refused(h.error()), CodeFor(h.error()));
+  if (!h.ok()) return PrintFailure(err, p.command + ": " + Refused(h.error()), CodeFor(h.error()));
   if (p.command == "signal") {
     if (auto st = h->Signal(p.sig); !st.ok()) {
-      return Fail(err, "signal: " + Refused(st.error()), CodeFor(st.error()));
+      return PrintFailure(err, "signal: " + Refused(st.error()), CodeFor(st.error()));
     }
     return kControlDone;
   }
   if (p.command == "wait") {
     // No --timeout: as long as it takes (WaitForExit saturates).
     if (h->WaitForExit(Millis(p.timeout, std::chrono::milliseconds::max()))) return kControlDone;
-    return Fail(
+    return PrintFailure(
         err,
         "wait: " + t.Name() +
             (p.timeout ? " still running after " + Seconds(*p.timeout) + " s" : " could not be waited for"),
@@ -269,19 +270,19 @@ int RunControl(const std::vector<std::string>& args, std::FILE* out, std::FILE* 
   // stop: TERM, wait, then KILL.
   double grace = p.timeout.value_or(10.0);
   if (auto st = h->Signal(SIGTERM); !st.ok())
-    return Fail(err, "stop: " + Refused(st.error()), CodeFor(st.error()));
+    return PrintFailure(err, "stop: " + Refused(st.error()), CodeFor(st.error()));
   if (h->WaitForExit(Millis(grace, {}))) {
     std::fprintf(out, "stopped %s (SIGTERM)\n", t.Name().c_str());
     return kControlDone;
   }
   if (auto st = h->Signal(SIGKILL); !st.ok() && st.error().err != ESRCH) {
-    return Fail(err, "stop: " + Refused(st.error()), CodeFor(st.error()));
+    return PrintFailure(err, "stop: " + Refused(st.error()), CodeFor(st.error()));
   }
   if (h->WaitForExit(std::chrono::seconds(5))) {
     std::fprintf(out, "stopped %s (SIGKILL after %s s)\n", t.Name().c_str(), Seconds(grace).c_str());
     return kControlDone;
   }
-  return Fail(err, "stop: " + t.Name() + " still running 5 s after SIGKILL", kControlFailed);
+  return PrintFailure(err, "stop: " + t.Name() + " still running 5 s after SIGKILL", kControlFailed);
 }
 
 }  // namespace reaper

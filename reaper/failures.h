@@ -39,7 +39,7 @@ inline constexpr FailureWord kFailureWords[] = {
     {"resolve", "finding COMMAND on PATH"},
     {"setup", "preparing the start in reaper"},
     {"intermediate", "the intermediate process"},
-    {"fork", "creating the command's process"},
+    {"clone", "creating the command's process (clone; there is no fork)"},
     {"cgroup", "--cgroup: the directory, or creating the process in it"},
     {"setsid", "the new session"},
     {"signals", "resetting signal handling"},

@@ -33,11 +33,6 @@ constexpr int kExitUnreported = 3;  // started, but the PID could not be printed
 constexpr int kExitUsage = 2;
 constexpr int kExitScope = 4;  // not placed in its cgroup or scope (reaper::ExitCodeFor)
 
-int Fail(const std::string& line, int code) {
-  std::fprintf(stderr, "reaper: %s\n", line.c_str());
-  return code;
-}
-
 // Ends the command we started but cannot hand over, with whatever it forked
 // meanwhile: it leads its own process group. It is still our child
 // (DetachAsIntermediate), so its PID cannot have been reused; reap it too.
@@ -227,7 +222,8 @@ int Run(const std::vector<std::string>& args) {
   if (reaper::IsControlCommand(args)) return reaper::RunControl(args, stdout, stderr);
   auto parsed = reaper::ParseArgs(args);
   if (!parsed.ok()) {
-    return Fail("usage: " + parsed.error().Message() + " (see reaper --help)", kExitUsage);
+    return reaper::PrintFailure(stderr, "usage: " + parsed.error().Message() + " (see reaper --help)",
+                                kExitUsage);
   }
   const reaper::CliOptions& o = parsed.value();
   using Action = reaper::CliOptions::Action;
@@ -258,19 +254,19 @@ int Run(const std::vector<std::string>& args) {
   reap::Command command = o.command;
   if (!o.user.empty()) {
     auto user = reap::ResolveUser(o.user);
-    if (!user.ok()) return Fail(user.error().ToString(), kExitUsage);
+    if (!user.ok()) return reaper::PrintFailure(stderr, user.error().ToString(), kExitUsage);
     command.user = user.value();
   }
   FdPlaceholders placeholders(o.command);
   if (o.wait_ready) {
     auto s = reap::NotifySocket::Create();
-    if (!s.ok()) return Fail(s.error().ToString(), kExitFailure);
+    if (!s.ok()) return reaper::PrintFailure(stderr, s.error().ToString(), kExitFailure);
     notify.emplace(std::move(s.value()));
     command.set_env.emplace_back("NOTIFY_SOCKET", notify->address());
   }
   if (!o.pidfile.empty()) {
     auto w = reap::PidfileWriter::Prepare(o.pidfile, o.force);
-    if (!w.ok()) return Fail(w.error().ToString(), kExitFailure);
+    if (!w.ok()) return reaper::PrintFailure(stderr, w.error().ToString(), kExitFailure);
     pidfile.emplace(std::move(w.value()));
   }
   placeholders.Release();
@@ -280,8 +276,9 @@ int Run(const std::vector<std::string>& args) {
   if (o.scope) {
     scope_helper = FindScopeHelper();
     if (scope_helper.empty()) {
-      return Fail("scope: reaper-scope not found (beside reaper, or in ../libexec/reap/): --scope needs it",
-                  kExitScope);
+      return reaper::PrintFailure(
+          stderr, "scope: reaper-scope not found (beside reaper, or in ../libexec/reap/): --scope needs it",
+          kExitScope);
     }
   }
   // reaper exits right after this, so it is the intermediate itself; but
@@ -293,7 +290,7 @@ int Run(const std::vector<std::string>& args) {
     if (id.error().stage == reap::Stage::kExec && id.error().err == ENOEXEC) {
       line += "; or have sh run it: reaper --shell '" + id.error().what + "'";
     }
-    return Fail(line, reaper::ExitCodeFor(id.error()));
+    return reaper::PrintFailure(stderr, line, reaper::ExitCodeFor(id.error()));
   }
   std::string unit;
   if (o.scope) {
@@ -309,7 +306,7 @@ int Run(const std::vector<std::string>& args) {
         (void)h->Signal(SIGKILL);
         h->WaitForExit(std::chrono::seconds(5));
       }
-      return Fail(why, kExitScope);
+      return reaper::PrintFailure(stderr, why, kExitScope);
     } else {
       unit = reap::ScopeUnitName(o.scope_options, id->pid);
     }
@@ -318,7 +315,7 @@ int Run(const std::vector<std::string>& args) {
   // read while we wait for it to be ready, or to stay alive.
   if (notify || o.wait_alive) {
     if (std::string why = AwaitStart(o, id.value(), notify ? &*notify : nullptr); !why.empty()) {
-      return Fail(why, kExitFailure);
+      return reaper::PrintFailure(stderr, why, kExitFailure);
     }
   }
 
@@ -326,7 +323,7 @@ int Run(const std::vector<std::string>& args) {
     auto st = pidfile->Commit(id->pid, id->start_time);
     if (!st.ok()) {
       Abandon(id.value());
-      return Fail(st.error().ToString(), kExitFailure);
+      return reaper::PrintFailure(stderr, st.error().ToString(), kExitFailure);
     }
   }
   std::string out = o.json ? reaper::IdentityJson(id.value(), o.command, unit) + "\n"
@@ -335,9 +332,10 @@ int Run(const std::vector<std::string>& args) {
     // The caller may be gone (a crashed server). The command is detached and
     // must outlive it, so it keeps running; say which one it is.
     int e = errno;
-    return Fail(std::string("output: stdout: ") + std::strerror(e) + " (pid " + std::to_string(id->pid) +
-                    " keeps running)",
-                kExitUnreported);
+    return reaper::PrintFailure(stderr,
+                                std::string("output: stdout: ") + std::strerror(e) + " (pid " +
+                                    std::to_string(id->pid) + " keeps running)",
+                                kExitUnreported);
   }
   return 0;
 }

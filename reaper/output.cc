@@ -21,6 +21,11 @@ int ExitCodeFor(const reap::Error& error) {
   return 1;
 }
 
+int PrintFailure(std::FILE* err, const std::string& line, int code) {
+  std::fprintf(err, "reaper: %s\n", line.c_str());
+  return code;
+}
+
 std::string IdentityJson(const reap::Identity& id, const reap::Command& command, const std::string& unit) {
   std::string out = "{\"pid\":" + std::to_string(id.pid) +
                     ",\"start_time\":" + std::to_string(id.start_time) +

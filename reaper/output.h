@@ -2,6 +2,7 @@
 #ifndef REAP_REAPER_OUTPUT_H_
 #define REAP_REAPER_OUTPUT_H_
 
+#include <cstdio>
 #include <string>
 
 #include "reap/command.h"
@@ -13,6 +14,10 @@ namespace reaper {
 // 2 usage (validation); 127 not found; 126 found but not executable;
 // 1 anything else.
 int ExitCodeFor(const reap::Error& error);
+
+// Prints "reaper: LINE" to ERR (the one line of a failure) and returns
+// CODE, the exit status to end with.
+int PrintFailure(std::FILE* err, const std::string& line, int code);
 
 // {"pid":N,"start_time":N,"pgid":N,"sid":N,"target":"PID:START","argv":[...]}
 // plus "unit":"NAME.scope" with --scope ("target" is what reaper

@@ -463,8 +463,9 @@ TEST_F(ReaperTest, FailedPidfileCommitKillsTheCommandsProcessGroup) {
   // "reaper: pidfile: PATH: REASON", the one error format (no stage word).
   EXPECT_EQ(reap_testing::ReadAll(err).rfind("reaper: pidfile: " + pidfile + ": ", 0), 0u)
       << reap_testing::ReadAll(err);
-  EXPECT_TRUE(PollUntil([&] { return !reap_testing::Running(command) && !reap_testing::Running(grandchild); },
-                        reap_testing::Millis(5000)))
+  EXPECT_TRUE(PollUntil(
+      [&] { return !reap_testing::PidIsRunning(command) && !reap_testing::PidIsRunning(grandchild); },
+      reap_testing::Millis(5000)))
       << "the command or its child survived the failed commit";
 }
 
@@ -522,7 +523,7 @@ TEST_F(ReaperTest, StatusAndStopByPidAndStartTime) {
   RunResult stop = Reaper({"stop", target});
   EXPECT_EQ(stop.exit_code, 0) << stop.err;
   EXPECT_EQ(stop.out.rfind("stopped ", 0), 0u) << stop.out;
-  EXPECT_FALSE(reap_testing::Running(pid));
+  EXPECT_FALSE(reap_testing::PidIsRunning(pid));
   world_.AwaitExitAndReap(pid);
   RunResult gone = Reaper({"status", target});
   EXPECT_EQ(gone.exit_code, 3) << gone.out;
@@ -580,7 +581,7 @@ TEST_F(ReaperTest, RecycledPidIsNeverSignalled) {
   // And reaper --pidfile does not mistake it for its own running command.
   RunResult start = Reaper({"--pidfile", pidfile, "--", probe_});
   EXPECT_EQ(start.exit_code, 0) << start.err;
-  EXPECT_TRUE(reap_testing::Running(other)) << "the other process was signalled";
+  EXPECT_TRUE(reap_testing::PidIsRunning(other)) << "the other process was signalled";
   kill(other, SIGKILL);
   world_.AwaitExitAndReap(other);
 }
@@ -598,7 +599,7 @@ TEST_F(ReaperTest, BarePidIsLookedAtButNeverSignalled) {
     EXPECT_EQ(refused.exit_code, 2) << refused.err;
     EXPECT_NE(refused.err.find("a PID alone may name a recycled process"), std::string::npos) << refused.err;
   }
-  EXPECT_TRUE(reap_testing::Running(std::atoi(pid.c_str())));
+  EXPECT_TRUE(reap_testing::PidIsRunning(std::atoi(pid.c_str())));
   RunResult status = Reaper({"status", pid});
   EXPECT_EQ(status.exit_code, 0) << status.err;
   EXPECT_EQ(status.out,
@@ -642,7 +643,7 @@ TEST_F(ReaperTest, WaitReadyReturnsOnlyAfterReady) {
   EXPECT_NE(reap_testing::ReadAll(report).find("\nready\n"), std::string::npos)
       << "reaper returned before READY=1: " << reap_testing::ReadAll(report);
   pid_t pid = Pid(r.out, true);
-  EXPECT_TRUE(reap_testing::Running(pid));
+  EXPECT_TRUE(reap_testing::PidIsRunning(pid));
 }
 
 TEST_F(ReaperTest, WaitReadyFailsWithTheStatusWhenTheCommandDiesFirst) {

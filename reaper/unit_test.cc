@@ -81,8 +81,8 @@ TEST_F(UnitTest, StatusSignalAndStopReachEveryProcessOfTheScope) {
   RunResult stop = Reaper({"stop", "--timeout", "0.3", unit_});
   EXPECT_EQ(stop.exit_code, 0) << stop.err;
   EXPECT_EQ(stop.out, "stopped " + unit_ + " (SIGKILL after 0.3 s)\n");
-  EXPECT_FALSE(reap_testing::Running(stubborn));
-  EXPECT_FALSE(reap_testing::Running(plain));
+  EXPECT_FALSE(reap_testing::PidIsRunning(stubborn));
+  EXPECT_FALSE(reap_testing::PidIsRunning(plain));
 
   RunResult gone = Reaper({"status", unit_});
   EXPECT_EQ(gone.exit_code, 3) << gone.out;
@@ -125,7 +125,7 @@ TEST_F(UnitTest, TwoCgroupsOfOneNameAreRefused) {
   RunResult stop = Reaper({"stop", unit_});
   EXPECT_EQ(stop.exit_code, 4) << stop.err;
   EXPECT_NE(stop.err.find("two cgroups are named " + unit_), std::string::npos) << stop.err;
-  EXPECT_TRUE(reap_testing::Running(pid));
+  EXPECT_TRUE(reap_testing::PidIsRunning(pid));
   RunResult status = Reaper({"status", unit_});
   EXPECT_EQ(status.exit_code, 4) << status.out;
   EXPECT_EQ(rmdir(twin.c_str()), 0);

@@ -418,7 +418,8 @@ class ScenarioRun {
     p_ = AwaitParent();
     if (p_ != 0) obs_.other_pids.insert(p_);
     PollReaping(
-        &reaps_, [&] { return Exists(paths_.result) || p_ == 0 || !Running(p_); }, deadline::kCallerResult);
+        &reaps_, [&] { return Exists(paths_.result) || p_ == 0 || !PidIsRunning(p_); },
+        deadline::kCallerResult);
     if (Exists(paths_.result)) {
       auto line = CallerLine::Parse(ReadAll(paths_.result));
       if (!line) {
@@ -449,7 +450,7 @@ class ScenarioRun {
         &reaps_, [&] { return reaps_.Has(g_); }, deadline::kTreeExits);
     if (p_ != 0) {
       PollReaping(
-          &reaps_, [&] { return !Running(p_); }, deadline::kTreeExits);
+          &reaps_, [&] { return !PidIsRunning(p_); }, deadline::kTreeExits);
     }
     trace_.Mark("release");
   }
@@ -467,7 +468,7 @@ class ScenarioRun {
             deadline::kAdopted);
         std::this_thread::sleep_for(deadline::kFaultTakesEffect);
         reaps_.Collect();
-        obs_.command_alive_at_end = !reaps_.Has(c_) && Running(c_);
+        obs_.command_alive_at_end = !reaps_.Has(c_) && PidIsRunning(c_);
       } else {
         PollReaping(
             &reaps_, [&] { return reaps_.Has(c_); }, deadline::kCommandReaped);
@@ -540,7 +541,7 @@ class ScenarioRun {
           if (!ReadAll(paths_.faults).empty()) return true;
           if (s_.when != When::kAfterReturn && Exists(paths_.result)) return true;  // passed without reaching
           pid_t p = ReadPid(paths_.p_pid);
-          return p != 0 && !Running(p) && Exists(paths_.p_pid);
+          return p != 0 && !PidIsRunning(p) && Exists(paths_.p_pid);
         },
         deadline::kPointReached);
     std::istringstream log(ReadAll(paths_.faults));

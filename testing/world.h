@@ -23,11 +23,11 @@ using reap_conformance::Exists;
 using reap_conformance::Idle;
 using reap_conformance::KillAllDescendants;
 using reap_conformance::Millis;
+using reap_conformance::PidIsRunning;
 using reap_conformance::PollReaping;
 using reap_conformance::PollUntil;
 using reap_conformance::ReadAll;
 using reap_conformance::Reaps;
-using reap_conformance::Running;
 using reap_conformance::Surviving;
 using reap_conformance::TempDir;
 

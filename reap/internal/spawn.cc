@@ -455,7 +455,7 @@ REAP_CHILD_SIDE int CommandMain(void* p) {
 REAP_CHILD_SIDE int IntermediateMain(void* p) {
   auto* shared = static_cast<Shared*>(p);
   REAP_FAULT_POINT(kIntermediateBeforeClone);
-  Stage stage = Stage::kFork;
+  Stage stage = Stage::kClone;
   pid_t pid = CloneCommand(shared, shared->command_stack_top, &stage);
   if (pid < 0) FailAndExit(shared, stage, errno);
   if (shared->failed_stage != 0 || shared->progress != static_cast<int>(Stage::kExec)) {
@@ -474,7 +474,7 @@ REAP_CHILD_SIDE pid_t CloneCommand(Shared* shared, char* stack_top, Stage* stage
     return CloneIntoCgroup(CommandMain, stack_top, flags, shared, &shared->command_pid,
                            &shared->command_mm_alive, cgroup_fd);
   }
-  *stage = Stage::kFork;
+  *stage = Stage::kClone;
   return sys::Clone(CommandMain, stack_top, flags | SIGCHLD, shared, &shared->command_pid,
                     &shared->command_mm_alive);
 }
@@ -555,7 +555,7 @@ Result<Identity> SpawnDirect(const SpawnArgs& args, char* stack_top) {
   if (BlockAllSignals(&old) != 0)
     return StageError(Stage::kSetup, errno, {}, CallFailed("sigprocmask", errno));
   REAP_FAULT_POINT(kBeforeFirstClone);
-  Stage stage = Stage::kFork;
+  Stage stage = Stage::kClone;
   pid_t cpid = CloneCommand(&shared, stack_top, &stage);
   int clone_errno = errno;
   RawSigprocmask(SIG_SETMASK, old, nullptr);
