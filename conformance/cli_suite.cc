@@ -16,6 +16,12 @@
 namespace reap_conformance {
 namespace {
 
+// Why a command that was gone before its detacher returned cannot have
+// survived anything done after the return.
+constexpr const char* kEndedBeforeReturn =
+    "the command had ended before the detacher returned (it runs its command in place): nothing was left to "
+    "survive";
+
 // The properties, each a method; the table in Run() gives their order.
 class Suite {
  public:
@@ -160,6 +166,7 @@ class Suite {
     spec.after = after;
     Trial t = Run(spec);
     std::optional<std::string> f = WhyNoCommand(t);
+    if (!f && t.ended_before_return) f = std::string(kEndedBeforeReturn);
     if (!f && !t.command_alive) f = what + " killed the command";
     return PassUnless(f, what + " after the command reported");
   }
@@ -177,6 +184,7 @@ class Suite {
     spec.after = After::kKillCgroup;
     Trial t = Run(spec);
     std::optional<std::string> f = WhyNoCommand(t);
+    if (!f && t.ended_before_return) f = std::string(kEndedBeforeReturn);
     if (!f && !t.command_alive) {
       f = "cgroup.kill of the caller's cgroup (a service stopped by systemd) killed the command: it stayed "
           "in "

@@ -53,6 +53,10 @@ class TrialRun {
     // hands our pipe to the command would keep it open for ever).
     WatchUntil([&] { return t_.exited || !PidIsRunning(t_.caller); }, kDetacherDeadline);
     if (!t_.known) MarkKnown();  // D died without saying anything
+    // A detacher that runs its command in place returns only once it has
+    // ended: then no action after the return can be what ended it.
+    if (!t_.command) t_.command = ReadProbeReport(report_);
+    if (t_.exited && t_.command && !PidIsRunning(t_.command->pid)) t_.ended_before_return = true;
     // Until the command reported, or nothing is left that could still run
     // it (D done or G killed, no other process): a D killed by a fault may
     // leave a command that reports late on a busy machine.

@@ -67,9 +67,10 @@ struct Trial {
   Clock::duration foreign_hold{};               // ... after the PID was known, that parent idle
   Clock::duration zombie_hold{};                // held as a zombie by another, the holder idle
   pid_t zombie_holder = 0;
-  bool command_gone = false;   // exited and reaped (by anyone)
-  bool command_alive = false;  // after the action
-  int cpu_placement = 0;       // the caller's CpuPlacement in AtReturn trials
+  bool command_gone = false;         // exited and reaped (by anyone)
+  bool ended_before_return = false;  // the command had exited when D returned (run in place)
+  bool command_alive = false;        // after the action
+  int cpu_placement = 0;             // the caller's CpuPlacement in AtReturn trials
 };
 
 // Runs one trial of D as SPEC says; everything it started is killed and
