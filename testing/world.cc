@@ -65,19 +65,12 @@ bool World::AwaitExitAndReap(pid_t pid, Millis deadline, int* status) {
 }
 
 void World::KillAll() {
-  auto end = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (std::chrono::steady_clock::now() < end) {
-    std::vector<pid_t> kids = Children();
-    if (kids.empty()) {
-      // Orphans of a dying grandchild may still be on their way to us.
-      std::this_thread::sleep_for(Millis(5));
-      if (Children().empty()) return;
-      continue;
-    }
-    for (pid_t pid : kids) kill(pid, SIGKILL);
-    for (pid_t pid : kids) AwaitExitAndReap(pid, Millis(2000));
+  // Every descendant, not only children: orphans of a dying grandchild
+  // are still on their way to us, and are killed where they are.
+  reap_conformance::Reaps reaps;
+  if (!reap_conformance::KillAllDescendants(&reaps, Millis(10000))) {
+    std::fprintf(stderr, "World: descendants still present after 10 s\n");
   }
-  std::fprintf(stderr, "World: children still present after 10 s\n");
 }
 
 RunResult Run(const std::vector<std::string>& argv, Millis deadline,
