@@ -17,14 +17,6 @@
 namespace reap {
 namespace {
 
-Identity Of(pid_t pid) {
-  Identity id;
-  id.pid = pid;
-  auto st = ReadProcStat(pid);
-  if (st.ok()) id.start_time = st->start_time;
-  return id;
-}
-
 pid_t Sleeper() {
   pid_t pid = fork();
   if (pid == 0) {
@@ -37,7 +29,7 @@ TEST(HandleTest, SignalsItsProcessAndSeesItExit) {
   reap_testing::World world;
   pid_t pid = Sleeper();
   ASSERT_GT(pid, 0);
-  auto h = ProcessHandle::Open(Of(pid));
+  auto h = ProcessHandle::Open(reap_testing::IdentityOf(pid));
   ASSERT_TRUE(h.ok()) << h.error().ToString();
   EXPECT_FALSE(h->Exited());
   EXPECT_FALSE(h->WaitForExit(std::chrono::milliseconds(20)));
@@ -54,7 +46,7 @@ TEST(HandleTest, SignalsItsProcessAndSeesItExit) {
 TEST(HandleTest, AnotherStartTimeIsRefused) {
   reap_testing::World world;
   pid_t pid = Sleeper();
-  Identity stale = Of(pid);
+  Identity stale = reap_testing::IdentityOf(pid);
   stale.start_time += 1;
   auto h = ProcessHandle::Open(stale);
   ASSERT_FALSE(h.ok());
@@ -66,7 +58,7 @@ TEST(HandleTest, AnotherStartTimeIsRefused) {
 TEST(HandleTest, WaitingForeverWaits) {
   reap_testing::World world;
   pid_t pid = Sleeper();
-  auto h = ProcessHandle::Open(Of(pid));
+  auto h = ProcessHandle::Open(reap_testing::IdentityOf(pid));
   ASSERT_TRUE(h.ok());
   std::thread killer([pid] {
     std::this_thread::sleep_for(std::chrono::milliseconds(300));

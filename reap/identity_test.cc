@@ -13,17 +13,8 @@
 namespace reap {
 namespace {
 
-Identity Of(pid_t pid) {
-  Identity id;
-  id.pid = pid;
-  auto st = ReadProcStat(pid);
-  EXPECT_TRUE(st.ok());
-  if (st.ok()) id.start_time = st->start_time;
-  return id;
-}
-
 TEST(IdentityTest, SelfIsRunningAndAnotherStartTimeIsNot) {
-  Identity self = Of(getpid());
+  Identity self = reap_testing::IdentityOf(getpid());
   EXPECT_TRUE(IsSameProcess(self));
   EXPECT_TRUE(IsRunning(self));
   Identity recycled = self;
@@ -40,7 +31,7 @@ TEST(IdentityTest, AZombieIsTheSameProcessButNotRunningAndAReapedOneIsNeither) {
   pid_t child = fork();
   ASSERT_GE(child, 0);
   if (child == 0) _exit(0);
-  Identity id = Of(child);
+  Identity id = reap_testing::IdentityOf(child);
   ASSERT_TRUE(reap_testing::PollUntil([&] {
     auto st = ReadProcStat(child);
     return st.ok() && HasExited(st->state);

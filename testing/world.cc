@@ -151,6 +151,14 @@ RunResult Run(const std::vector<std::string>& argv, Millis deadline,
   return r;
 }
 
+reap::Identity IdentityOf(pid_t pid) {
+  reap::Identity id;
+  id.pid = pid;
+  auto st = reap::ReadProcStat(pid);
+  if (st.ok()) id.start_time = st->start_time;
+  return id;
+}
+
 std::string Runfile(const std::string& rel) {
   const char* srcdir = getenv("TEST_SRCDIR");
   const char* ws = getenv("TEST_WORKSPACE");

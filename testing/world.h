@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "conformance/processes.h"
+#include "reap/identity.h"
 
 namespace reap_testing {
 
@@ -63,6 +64,9 @@ RunResult Run(const std::vector<std::string>& argv, Millis deadline = Millis(100
 
 // Absolute path of a file in this workspace's runfiles ("conformance/probe/probe").
 std::string Runfile(const std::string& workspace_relative);
+
+// PID and its start time as /proc shows them now (start time 0 if gone).
+reap::Identity IdentityOf(pid_t pid);
 
 // Runs FN as PID 1 of a new PID namespace (with its own /proc), and returns
 // its result (bounded: 60 s). Everything left in the namespace dies with it.

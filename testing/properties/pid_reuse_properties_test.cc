@@ -30,14 +30,6 @@ pid_t Idle() {
   return pid;
 }
 
-reap::Identity IdentityOf(pid_t pid) {
-  reap::Identity id;
-  id.pid = pid;
-  auto st = reap::ReadProcStat(pid);
-  if (st.ok()) id.start_time = st->start_time;
-  return id;
-}
-
 bool StillRunning(pid_t pid) {
   int status = 0;
   if (waitpid(pid, &status, WNOHANG) != 0) return false;
@@ -67,7 +59,7 @@ void AfterTick(std::uint64_t tick) {
 std::vector<std::string> Case(bool open_before_exit, int sig) {
   if (getpid() != 1) return {"harness: not pid 1"};
   pid_t victim = Idle();
-  reap::Identity old = IdentityOf(victim);
+  reap::Identity old = reap_testing::IdentityOf(victim);
   std::optional<reap::ProcessHandle> early;
   if (open_before_exit) {
     auto h = reap::ProcessHandle::Open(old);
