@@ -1,8 +1,8 @@
 // The one parser of whole decimal numbers (pidfiles, uids, descriptors,
 // PIDs and signals on the command line, the suite's options and replies):
 // digits only (no sign, no blanks, no base prefix), within a bound. Not
-// installed: //reap:decimal. (The child-side /proc/PID/stat parser in
-// proc.cc keeps its own loop: it runs between clone and exec, outside the
+// installed: //reap:decimal. (The child-side /proc/PID/stat parser,
+// internal/raw_proc.cc, keeps its own loop: it runs between clone and exec, outside the
 // sanitizers' reach, and reads signed fields in place.)
 #ifndef REAP_REAP_DECIMAL_H_
 #define REAP_REAP_DECIMAL_H_
