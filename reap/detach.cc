@@ -195,7 +195,7 @@ class NoCancellation {
   int old_ = PTHREAD_CANCEL_ENABLE;
 };
 
-Result<Identity> Start(const Command& command, bool caller_is_intermediate) {
+Result<Identity> DetachImpl(const Command& command, bool caller_is_intermediate) {
   if (auto e = command.Validate()) return *e;
   NoCancellation no_cancel;
 
@@ -257,7 +257,7 @@ Result<Identity> Start(const Command& command, bool caller_is_intermediate) {
     args.groups = command.user->groups.data();
     args.group_count = command.user->groups.size();
   }
-  Result<Identity> id = internal::Spawn(args);
+  Result<Identity> id = internal::RunCloneChain(args);
   if (!id.ok() && id.error().reason.empty()) {
     Error e = id.error();
     e.reason = ReasonFor(e);
@@ -299,8 +299,8 @@ Result<std::string> FindOnPath(const std::string& program, const char* path_var)
   return OpError("path", best, program);
 }
 
-Result<Identity> Detach(const Command& command) { return Start(command, false); }
+Result<Identity> Detach(const Command& command) { return DetachImpl(command, false); }
 
-Result<Identity> DetachAsIntermediate(const Command& command) { return Start(command, true); }
+Result<Identity> DetachAsIntermediate(const Command& command) { return DetachImpl(command, true); }
 
 }  // namespace reap

@@ -149,7 +149,8 @@ void KillCommand(const Identity& id, bool our_child) {
 }
 
 template <typename DetachFn>
-Result<ScopedIdentity> Start(const Command& command, const Scope& scope, DetachFn detach, bool our_child) {
+Result<ScopedIdentity> DetachThenMove(const Command& command, const Scope& scope, DetachFn detach,
+                                      bool our_child) {
   if (Status valid = ValidateScope(scope); !valid.ok()) return valid.error();
   auto id = detach(command);
   if (!id.ok()) return id.error();
@@ -175,11 +176,11 @@ Status MoveIntoNewScope(pid_t pid, const std::string& unit, const Scope& scope,
 }
 
 Result<ScopedIdentity> DetachIntoScope(const Command& command, const Scope& scope) {
-  return Start(command, scope, &Detach, false);
+  return DetachThenMove(command, scope, &Detach, false);
 }
 
 Result<ScopedIdentity> DetachAsIntermediateIntoScope(const Command& command, const Scope& scope) {
-  return Start(command, scope, &DetachAsIntermediate, true);
+  return DetachThenMove(command, scope, &DetachAsIntermediate, true);
 }
 
 }  // namespace reap

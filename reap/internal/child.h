@@ -33,8 +33,8 @@ constexpr std::size_t kPage = 4096;
 constexpr std::size_t kStackSize = 64 * 1024;
 
 // Memory shared by caller, intermediate and command (CLONE_VM): the first
-// page of the ChainStacks mapping for SpawnChain, SpawnDirect's own frame
-// for SpawnDirect. Children write; the caller reads after they are done.
+// page of the ChainStacks mapping for CloneViaIntermediate, CloneAsIntermediate's own frame
+// for CloneAsIntermediate. Children write; the caller reads after they are done.
 struct Shared {
   const SpawnArgs* args;
   char* command_stack_top;  // the command's stack is the kStackSize bytes below

@@ -157,9 +157,9 @@ Result<Identity> Outcome(const Shared& shared, const SpawnArgs& args, pid_t cpid
 }
 
 // caller_is_intermediate: one clone; the command is the caller's child,
-// running on STACK_TOP (see SpawnDirectOnFrame). A command that never
+// running on STACK_TOP (see CloneAsIntermediateOnFrame). A command that never
 // reached a successful exec is reaped here.
-Result<Identity> SpawnDirect(const SpawnArgs& args, char* stack_top) {
+Result<Identity> CloneAsIntermediate(const SpawnArgs& args, char* stack_top) {
   Shared shared{};
   shared.args = &args;
   shared.command_mm_alive = 1;
@@ -185,7 +185,7 @@ Result<Identity> SpawnDirect(const SpawnArgs& args, char* stack_top) {
   return result;
 }
 
-// The mapping SpawnChain runs the children on:
+// The mapping CloneViaIntermediate runs the children on:
 //   [Shared][guard][intermediate stack][guard][command stack]
 // Made on a thread's first Detach and kept until the thread exits. Unmapping
 // it after every call would cost a TLB shootdown (an interrupt to each CPU
@@ -223,7 +223,7 @@ class ChainStacks {
 thread_local ChainStacks t_chain_stacks;
 
 // Detach: caller -> intermediate -> command, on this thread's ChainStacks.
-Result<Identity> SpawnChain(const SpawnArgs& args) {
+Result<Identity> CloneViaIntermediate(const SpawnArgs& args) {
   auto mapping = t_chain_stacks.Get();
   if (!mapping.ok()) return mapping.error();
   char* base = mapping.value();
@@ -272,12 +272,12 @@ Result<Identity> SpawnChain(const SpawnArgs& args) {
 // (CLONE_VFORK) until the command execs or dies, so nothing else uses that
 // memory, and no mapping has to be made and unmapped (an unmap after another
 // CPU ran on it costs a TLB shootdown).
-__attribute__((noinline)) Result<Identity> SpawnDirectOnFrame(const SpawnArgs& args) {
+__attribute__((noinline)) Result<Identity> CloneAsIntermediateOnFrame(const SpawnArgs& args) {
   alignas(64) char stack[kStackSize];
-  return SpawnDirect(args, stack + sizeof stack);
+  return CloneAsIntermediate(args, stack + sizeof stack);
 }
 
-// Whether this thread's stack has room for SpawnDirectOnFrame. The main
+// Whether this thread's stack has room for CloneAsIntermediateOnFrame. The main
 // thread's stack grows up to RLIMIT_STACK; another thread's is fixed, and
 // may be as small as 16 KiB (PTHREAD_STACK_MIN). Cached per thread.
 bool FrameHasRoomForAStack() {
@@ -309,13 +309,13 @@ bool FrameHasRoomForAStack() {
 
 }  // namespace
 
-Result<Identity> Spawn(const SpawnArgs& args) {
-  if (!args.caller_is_intermediate) return SpawnChain(args);
-  if (FrameHasRoomForAStack()) return SpawnDirectOnFrame(args);
+Result<Identity> RunCloneChain(const SpawnArgs& args) {
+  if (!args.caller_is_intermediate) return CloneViaIntermediate(args);
+  if (FrameHasRoomForAStack()) return CloneAsIntermediateOnFrame(args);
   // A small thread stack: run the command on this thread's mapping instead.
   auto mapping = t_chain_stacks.Get();
   if (!mapping.ok()) return mapping.error();
-  return SpawnDirect(args, mapping.value() + 2 * kPage + kStackSize);
+  return CloneAsIntermediate(args, mapping.value() + 2 * kPage + kStackSize);
 }
 
 }  // namespace internal

@@ -58,7 +58,7 @@ static_assert(std::is_trivially_destructible<SpawnArgs>::value,
 
 // Runs the clone chain (one or two clones, see caller_is_intermediate). On failure the Error's `what` is
 // filled from args (the path, cwd or fd involved).
-Result<Identity> Spawn(const SpawnArgs& args);
+Result<Identity> RunCloneChain(const SpawnArgs& args);
 
 }  // namespace internal
 }  // namespace reap
