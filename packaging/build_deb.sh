@@ -4,12 +4,12 @@
 #   ./bazelw run -c opt //packaging:deb -- OUTDIR
 # Inputs (given by packaging/BUILD): REAPER SUITE LIBREAP VERSION_H MAN1...
 # COMPLETION CONTROL_IN COPYRIGHT CHANGELOG PC_IN LINTIAN_OVERRIDES
-# SCOPE_HELPER -- HEADERS... -- DOCS... -- OUTDIR
+# SCOPE_HELPER LIBREAP_SCOPE SCOPE_PC_IN SCOPE_H -- HEADERS... -- DOCS... -- OUTDIR
 set -euo pipefail
 reaper="$1" suite="$2" lib="$3" version_h="$4" man_reaper="$5" man_suite="$6"
 completion="$7" control_in="$8" copyright="$9" changelog="${10}" pc_in="${11}" overrides="${12}"
-scope_helper="${13}"
-shift 13
+scope_helper="${13}" lib_scope="${14}" scope_pc_in="${15}" scope_h="${16}"
+shift 16
 [[ "$1" == -- ]] || { echo "build_deb: expected -- before the headers" >&2; exit 2; }
 shift
 headers=()
@@ -50,6 +50,12 @@ install -m 0644 "$lib" "$root/usr/lib/$multiarch/libreap.a"
 strip --strip-debug --remove-section=.comment "$root/usr/lib/$multiarch/libreap.a"
 sed "s/@VERSION@/$version/" "$pc_in" >"$root/usr/lib/$multiarch/pkgconfig/reap.pc"
 chmod 0644 "$root/usr/lib/$multiarch/pkgconfig/reap.pc"
+# The scope part: its own archive and .pc, so that only its users link libsystemd.
+install -m 0644 "$lib_scope" "$root/usr/lib/$multiarch/libreap-scope.a"
+strip --strip-debug --remove-section=.comment "$root/usr/lib/$multiarch/libreap-scope.a"
+sed "s/@VERSION@/$version/g" "$scope_pc_in" >"$root/usr/lib/$multiarch/pkgconfig/reap-scope.pc"
+chmod 0644 "$root/usr/lib/$multiarch/pkgconfig/reap-scope.pc"
+install -m 0644 "$scope_h" "$root/usr/include/reap/scope.h"
 for h in "${headers[@]}"; do install -m 0644 "$h" "$root/usr/include/reap/$(basename "$h")"; done
 gzip -9n <"$man_reaper" >"$root/usr/share/man/man1/reaper.1.gz"
 gzip -9n <"$man_suite" >"$root/usr/share/man/man1/reaper-conformance.1.gz"

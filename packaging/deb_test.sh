@@ -115,6 +115,38 @@ old_std=$(g++ -std=c++14 -fsyntax-only "$tmp/use_reap.cc" $flags 2>&1 || true)
 [[ "$old_std" == *"reap needs C++17 or later"* ]] || fail "compiling with -std=c++14 said: ${old_std:0:300}"
 "$tmp/use_reap" | grep -q "^detached and reaped [0-9]* with reap $version$" || fail "the program linked with libreap.a"
 
+# 6b. The scope part: a program using reap/scope.h builds with
+# `pkg-config reap-scope` (which pulls in libsystemd) and, with no systemd
+# bus to ask, fails with a scope: error and leaves nothing running.
+cat >"$tmp/use_scope.cc" <<'CC'
+#include <cstdio>
+
+#include "reap/scope.h"
+#include "reap/subreaper.h"
+
+int main() {
+  if (!reap::BecomeSubreaper().ok()) return 3;
+  reap::Command cmd;
+  cmd.program = "sleep";
+  cmd.args = {"30"};
+  auto started = reap::DetachIntoScope(cmd, reap::Scope{});
+  if (started.ok()) {
+    std::printf("unit %s\n", started->unit.c_str());
+    return 0;
+  }
+  std::printf("%s\n", started.error().ToString().c_str());
+  return 1;
+}
+CC
+scope_flags=$(PKG_CONFIG_PATH="$root/usr/lib/x86_64-linux-gnu/pkgconfig" pkg-config \
+  --define-variable=prefix="$root/usr" --cflags --libs reap-scope) || fail "pkg-config reap-scope failed"
+# shellcheck disable=SC2086
+g++ -std=c++17 -o "$tmp/use_scope" "$tmp/use_scope.cc" $scope_flags || fail "compiling against reap-scope"
+said=$(DBUS_SYSTEM_BUS_ADDRESS="unix:path=$tmp/no-bus" DBUS_SESSION_BUS_ADDRESS="unix:path=$tmp/no-bus" \
+  XDG_RUNTIME_DIR="$tmp" "$tmp/use_scope" || true)
+echo "reap-scope without a bus: $said"
+[[ "$said" == scope:* ]] || fail "a scope with no bus to ask: '$said'"
+
 # 7. lintian, where installed: no errors.
 if command -v lintian >/dev/null; then
   lintian --tag-display-limit 0 "$deb" >"$tmp/lintian.txt" 2>&1 || true
