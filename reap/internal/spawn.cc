@@ -57,7 +57,6 @@
 //   fresh process about 15 us (its /proc entries are built on first use).
 #include "reap/internal/spawn.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
@@ -82,10 +81,6 @@
 #include "reap/internal/kernel_signals.h"
 #include "reap/internal/raw_proc.h"
 #include "reap/proc.h"
-
-#ifndef __NR_close_range
-#define __NR_close_range 436
-#endif
 
 namespace reap {
 namespace internal {
