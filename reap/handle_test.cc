@@ -17,17 +17,9 @@
 namespace reap {
 namespace {
 
-pid_t Sleeper() {
-  pid_t pid = fork();
-  if (pid == 0) {
-    for (;;) pause();
-  }
-  return pid;
-}
-
 TEST(HandleTest, SignalsItsProcessAndSeesItExit) {
   reap_testing::World world;
-  pid_t pid = Sleeper();
+  pid_t pid = reap_testing::ForkPausing();
   ASSERT_GT(pid, 0);
   auto h = ProcessHandle::Open(reap_testing::IdentityOf(pid));
   ASSERT_TRUE(h.ok()) << h.error().ToString();
@@ -45,7 +37,7 @@ TEST(HandleTest, SignalsItsProcessAndSeesItExit) {
 
 TEST(HandleTest, AnotherStartTimeIsRefused) {
   reap_testing::World world;
-  pid_t pid = Sleeper();
+  pid_t pid = reap_testing::ForkPausing();
   Identity stale = reap_testing::IdentityOf(pid);
   stale.start_time += 1;
   auto h = ProcessHandle::Open(stale);
@@ -57,7 +49,7 @@ TEST(HandleTest, AnotherStartTimeIsRefused) {
 
 TEST(HandleTest, WaitingForeverWaits) {
   reap_testing::World world;
-  pid_t pid = Sleeper();
+  pid_t pid = reap_testing::ForkPausing();
   auto h = ProcessHandle::Open(reap_testing::IdentityOf(pid));
   ASSERT_TRUE(h.ok());
   std::thread killer([pid] {

@@ -7,7 +7,6 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <fstream>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -20,13 +19,6 @@
 namespace {
 
 using reap_testing::RunResult;
-
-std::string Read(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 std::vector<std::string> ListedWords() {
   std::vector<std::string> out;
@@ -55,7 +47,7 @@ std::vector<std::string> Tags(const std::string& text) {
 }
 
 TEST(FailuresTest, ManPageListsExactlyTheStatusesAndWords) {
-  std::string page = Read(reap_testing::Runfile("docs/reaper.1"));
+  std::string page = reap_testing::ReadAll(reap_testing::Runfile("docs/reaper.1"));
   std::string section = ManSection(page, ".SH EXIT STATUS", ".SH EXAMPLES");
   std::size_t words_at = section.find("is one of these words");
   ASSERT_NE(words_at, std::string::npos);
@@ -64,7 +56,7 @@ TEST(FailuresTest, ManPageListsExactlyTheStatusesAndWords) {
 }
 
 TEST(FailuresTest, ReadmeListsExactlyTheStatusesAndWords) {
-  std::string readme = Read(reap_testing::Runfile("README.md"));
+  std::string readme = reap_testing::ReadAll(reap_testing::Runfile("README.md"));
   std::vector<std::string> codes;
   std::regex row(R"(\n\| (\d+) \| [^|]+ \|)");
   std::size_t table = readme.find("| Exit status | Meaning |");

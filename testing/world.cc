@@ -151,6 +151,14 @@ RunResult Run(const std::vector<std::string>& argv, Millis deadline,
   return r;
 }
 
+pid_t ForkPausing() {
+  pid_t pid = fork();
+  if (pid == 0) {
+    for (;;) pause();
+  }
+  return pid;
+}
+
 reap::Identity IdentityOf(pid_t pid) {
   reap::Identity id;
   id.pid = pid;

@@ -65,6 +65,9 @@ RunResult Run(const std::vector<std::string>& argv, Millis deadline = Millis(100
 // Absolute path of a file in this workspace's runfiles ("conformance/probe/probe").
 std::string Runfile(const std::string& workspace_relative);
 
+// A child of this process that pauses until it is killed.
+pid_t ForkPausing();
+
 // PID and its start time as /proc shows them now (start time 0 if gone).
 reap::Identity IdentityOf(pid_t pid);
 

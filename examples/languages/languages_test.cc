@@ -5,7 +5,6 @@
 // is skipped, saying so.
 #include <unistd.h>
 
-#include <fstream>
 #include <sstream>
 
 #include "gtest/gtest.h"
@@ -16,24 +15,6 @@
 namespace {
 
 using reap_testing::RunResult;
-
-std::string Slurp(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-// The first of NAMES found in the usual binary directories; "" if none.
-std::string FindTool(const std::vector<std::string>& names) {
-  for (const std::string& name : names) {
-    for (const char* dir : {"/usr/local/bin", "/usr/bin", "/bin"}) {
-      std::string path = std::string(dir) + "/" + name;
-      if (access(path.c_str(), X_OK) == 0) return path;
-    }
-  }
-  return "";
-}
 
 struct Language {
   const char* name;
@@ -50,16 +31,25 @@ class LanguagesTest : public ::testing::TestWithParam<Language> {
 
 TEST_P(LanguagesTest, ReadmeShowsItVerbatim) {
   const Language& l = GetParam();
-  std::string code = Slurp(reap_testing::Runfile(std::string("examples/languages/") + l.file));
+  std::string code =
+      reap_testing::ReadAll(reap_testing::Runfile(std::string("examples/languages/") + l.file));
   ASSERT_FALSE(code.empty()) << l.file;
-  std::string readme = Slurp(reap_testing::Runfile("README.md"));
+  std::string readme = reap_testing::ReadAll(reap_testing::Runfile("README.md"));
   EXPECT_NE(readme.find(std::string("```") + l.fence + "\n" + code + "```"), std::string::npos)
       << l.file << " is not quoted verbatim in the README";
 }
 
 TEST_P(LanguagesTest, StartsADetachedCommandAndReportsIt) {
   const Language& l = GetParam();
-  std::string tool = FindTool(l.tool);
+  // The first of the names found in the usual binary directories.
+  std::string tool;
+  for (const std::string& name : l.tool) {
+    auto found = reap::FindOnPath(name, "/usr/local/bin:/usr/bin:/bin");
+    if (found.ok()) {
+      tool = found.value();
+      break;
+    }
+  }
   if (tool.empty()) GTEST_SKIP() << l.name << ": " << l.tool[0] << " is not installed";
   std::string reaper = reap_testing::Runfile("reaper/reaper");
   std::string home = reap_testing::TempDir();

@@ -22,14 +22,6 @@
 
 namespace {
 
-pid_t Idle() {
-  pid_t pid = fork();
-  if (pid == 0) {
-    for (;;) pause();
-  }
-  return pid;
-}
-
 bool StillRunning(pid_t pid) {
   int status = 0;
   if (waitpid(pid, &status, WNOHANG) != 0) return false;
@@ -58,7 +50,7 @@ void AfterTick(std::uint64_t tick) {
 // One schedule, run as PID 1 of a fresh namespace. Returns violations.
 std::vector<std::string> Case(bool open_before_exit, int sig) {
   if (getpid() != 1) return {"harness: not pid 1"};
-  pid_t victim = Idle();
+  pid_t victim = reap_testing::ForkPausing();
   reap::Identity old = reap_testing::IdentityOf(victim);
   std::optional<reap::ProcessHandle> early;
   if (open_before_exit) {
@@ -73,7 +65,7 @@ std::vector<std::string> Case(bool open_before_exit, int sig) {
     std::ofstream last("/proc/sys/kernel/ns_last_pid");
     last << (victim - 1);
   }
-  pid_t reuser = Idle();
+  pid_t reuser = reap_testing::ForkPausing();
   std::vector<std::string> out;
   if (reuser != victim) {
     out.push_back("harness: pid " + std::to_string(victim) + " was not reused (got " +
