@@ -8,8 +8,6 @@
 
 #include <atomic>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "conformance/processes.h"
@@ -67,12 +65,7 @@ std::string CgroupLeaf::Enter(pid_t pid) const {
 
 std::string CgroupLeaf::Kill() const { return WriteFile(path_ + "/cgroup.kill", "1"); }
 
-std::vector<pid_t> CgroupLeaf::Processes() const {
-  std::vector<pid_t> out;
-  std::istringstream in(ReadAll(path_ + "/cgroup.procs"));
-  for (long pid; in >> pid;) out.push_back(static_cast<pid_t>(pid));
-  return out;
-}
+std::vector<pid_t> CgroupLeaf::Processes() const { return reap::CgroupProcesses(path_); }
 
 CgroupLeaf::~CgroupLeaf() {
   // A killed process leaves the cgroup as it exits; until then rmdir says

@@ -40,6 +40,10 @@ Result<std::vector<std::string>> ReadCmdline(pid_t pid);
 // a read-write mount is preferred. "" when none is.
 std::string Cgroup2Mount();
 
+// The processes in the cgroup v2 directory DIR itself (its cgroup.procs),
+// in the file's order; empty when it cannot be read (removed meanwhile).
+std::vector<pid_t> CgroupProcesses(const std::string& dir);
+
 // Every process /proc shows now (zombies included), ascending by PID: the
 // one scan of /proc; a process that exits during it is left out.
 std::vector<ProcStat> ListProcesses();

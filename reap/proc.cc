@@ -149,6 +149,23 @@ std::vector<pid_t> ListChildren(pid_t parent) {
   return out;
 }
 
+std::vector<pid_t> CgroupProcesses(const std::string& dir) {
+  std::vector<pid_t> out;
+  auto text = ReadSmallFile(dir + "/cgroup.procs");
+  if (!text.ok()) return out;
+  const std::string& t = text.value();
+  for (std::size_t pos = 0; pos < t.size();) {
+    std::size_t end = t.find('\n', pos);
+    if (end == std::string::npos) end = t.size();
+    unsigned long long pid = 0;
+    if (ParseDecimal(std::string_view(t).substr(pos, end - pos), 0x7fffffff, &pid) && pid > 0) {
+      out.push_back(static_cast<pid_t>(pid));
+    }
+    pos = end + 1;
+  }
+  return out;
+}
+
 std::string Cgroup2Mount() {
   auto text = ReadSmallFile("/proc/self/mountinfo");
   if (!text.ok()) return "";

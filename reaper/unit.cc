@@ -12,7 +12,6 @@
 #include <algorithm>
 #include <functional>
 
-#include "reap/decimal.h"
 #include "reap/handle.h"
 #include "reap/identity.h"
 #include "reap/observe.h"
@@ -37,21 +36,6 @@ void ForEachSubdirectory(const std::string& dir, int depth,
     if (visit(path, e->d_name)) ForEachSubdirectory(path, depth + 1, visit);
   }
   closedir(d);
-}
-
-void AppendProcesses(const std::string& dir, std::vector<pid_t>* out) {
-  auto text = reap::ReadSmallFile(dir + "/cgroup.procs");
-  if (!text.ok()) return;
-  const std::string& t = text.value();
-  for (std::size_t pos = 0; pos < t.size();) {
-    std::size_t end = t.find('\n', pos);
-    if (end == std::string::npos) end = t.size();
-    unsigned long long pid = 0;
-    if (reap::ParseDecimal(t.substr(pos, end - pos), 0x7fffffff, &pid) && pid > 0) {
-      out->push_back(static_cast<pid_t>(pid));
-    }
-    pos = end + 1;
-  }
 }
 
 }  // namespace
@@ -102,10 +86,10 @@ bool UnitCgroup::Populated() const {
 }
 
 std::vector<pid_t> UnitCgroup::Processes() const {
-  std::vector<pid_t> out;
-  AppendProcesses(dir_, &out);
+  std::vector<pid_t> out = reap::CgroupProcesses(dir_);
   ForEachSubdirectory(dir_, 0, [&](const std::string& path, const char*) {
-    AppendProcesses(path, &out);
+    std::vector<pid_t> below = reap::CgroupProcesses(path);
+    out.insert(out.end(), below.begin(), below.end());
     return true;
   });
   std::sort(out.begin(), out.end());
