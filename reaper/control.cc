@@ -129,12 +129,6 @@ std::string Refused(const reap::Error& e) {
   return e.err == ESTALE ? e.Message() + "; nothing was signalled" : e.Message();
 }
 
-std::string Seconds(double s) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%g", s);
-  return text;
-}
-
 std::chrono::milliseconds Millis(const std::optional<double>& seconds, std::chrono::milliseconds otherwise) {
   return seconds ? std::chrono::milliseconds(static_cast<long long>(*seconds * 1000)) : otherwise;
 }
@@ -169,9 +163,9 @@ int RunOnUnit(const Parsed& p, std::FILE* out, std::FILE* err) {
   }
   if (p.command == "wait") {
     if (cgroup.WaitUntilEmpty(Millis(p.timeout, std::chrono::milliseconds::max()))) return kControlDone;
-    return PrintFailure(err,
-                        "wait: " + unit + " still running after " + Seconds(p.timeout.value_or(0)) + " s",
-                        kControlFailed);
+    return PrintFailure(
+        err, "wait: " + unit + " still running after " + FormatSeconds(p.timeout.value_or(0)) + " s",
+        kControlFailed);
   }
   int sig = p.command == "signal" ? p.sig : SIGTERM;
   int errno_value = 0;
@@ -188,7 +182,7 @@ int RunOnUnit(const Parsed& p, std::FILE* out, std::FILE* err) {
   if (std::string failed = cgroup.Kill(); !failed.empty())
     return PrintFailure(err, "stop: " + failed, kControlFailed);
   if (cgroup.WaitUntilEmpty(std::chrono::seconds(5))) {
-    std::fprintf(out, "stopped %s (SIGKILL after %s s)\n", unit.c_str(), Seconds(grace).c_str());
+    std::fprintf(out, "stopped %s (SIGKILL after %s s)\n", unit.c_str(), FormatSeconds(grace).c_str());
     return kControlDone;
   }
   return PrintFailure(err, "stop: " + unit + " still has processes 5 s after SIGKILL", kControlFailed);
@@ -261,11 +255,11 @@ int RunControl(const std::vector<std::string>& args, std::FILE* out, std::FILE* 
   if (p.command == "wait") {
     // No --timeout: as long as it takes (WaitForExit saturates).
     if (h->WaitForExit(Millis(p.timeout, std::chrono::milliseconds::max()))) return kControlDone;
-    return PrintFailure(
-        err,
-        "wait: " + t.Name() +
-            (p.timeout ? " still running after " + Seconds(*p.timeout) + " s" : " could not be waited for"),
-        kControlFailed);
+    return PrintFailure(err,
+                        "wait: " + t.Name() +
+                            (p.timeout ? " still running after " + FormatSeconds(*p.timeout) + " s"
+                                       : " could not be waited for"),
+                        kControlFailed);
   }
   // stop: TERM, wait, then KILL.
   double grace = p.timeout.value_or(10.0);
@@ -279,7 +273,7 @@ int RunControl(const std::vector<std::string>& args, std::FILE* out, std::FILE* 
     return PrintFailure(err, "stop: " + Refused(st.error()), CodeFor(st.error()));
   }
   if (h->WaitForExit(std::chrono::seconds(5))) {
-    std::fprintf(out, "stopped %s (SIGKILL after %s s)\n", t.Name().c_str(), Seconds(grace).c_str());
+    std::fprintf(out, "stopped %s (SIGKILL after %s s)\n", t.Name().c_str(), FormatSeconds(grace).c_str());
     return kControlDone;
   }
   return PrintFailure(err, "stop: " + t.Name() + " still running 5 s after SIGKILL", kControlFailed);

@@ -196,10 +196,8 @@ std::string AwaitStart(const reaper::CliOptions& o, const reap::Identity& id, re
     if (r.end == reap::NotifyResult::End::kExited) return died("before it was ready" + said);
     if (r.end == reap::NotifyResult::End::kTimeout) {
       Abandon(id);
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "%g", *o.wait_ready);
-      return "ready: " + o.command.program + " sent no READY=1 within " + buf + " s" + said +
-             "; it was killed";
+      return "ready: " + o.command.program + " sent no READY=1 within " +
+             reaper::FormatSeconds(*o.wait_ready) + " s" + said + "; it was killed";
     }
   }
   if (o.wait_alive) {
@@ -207,9 +205,7 @@ std::string AwaitStart(const reaper::CliOptions& o, const reap::Identity& id, re
                std::chrono::milliseconds(static_cast<long long>(*o.wait_alive * 1000));
     while (std::chrono::steady_clock::now() < end) {
       if (reaped()) {
-        char buf[32];
-        std::snprintf(buf, sizeof buf, "%g", *o.wait_alive);
-        return died(std::string("within ") + buf + " s");
+        return died("within " + reaper::FormatSeconds(*o.wait_alive) + " s");
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }

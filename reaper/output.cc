@@ -21,6 +21,12 @@ int ExitCodeFor(const reap::Error& error) {
   return 1;
 }
 
+std::string FormatSeconds(double seconds) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", seconds);
+  return text;
+}
+
 int PrintFailure(std::FILE* err, const std::string& line, int code) {
   std::fprintf(err, "reaper: %s\n", line.c_str());
   return code;

@@ -15,6 +15,9 @@ namespace reaper {
 // 1 anything else.
 int ExitCodeFor(const reap::Error& error);
 
+// SECONDS as messages show it: "0.05", "2", "60" (%g).
+std::string FormatSeconds(double seconds);
+
 // Prints "reaper: LINE" to ERR (the one line of a failure) and returns
 // CODE, the exit status to end with.
 int PrintFailure(std::FILE* err, const std::string& line, int code);
