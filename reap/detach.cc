@@ -17,6 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "reap/internal/paths.h"
 #include "reap/internal/spawn.h"
 #include "reap/observe.h"
 #include "reap/proc.h"
@@ -174,8 +175,8 @@ std::string ReasonFor(const Error& e) {
   }
   if ((e.stage == Stage::kStdin || e.stage == Stage::kStdout || e.stage == Stage::kStderr) &&
       e.err == ENOENT) {
-    std::size_t slash = e.what.rfind('/');
-    std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : e.what.substr(0, slash);
+    std::string dir, base;
+    internal::SplitPath(e.what, &dir, &base);
     if (stat(dir.c_str(), &st) != 0) return "its directory " + dir + " does not exist";
   }
   return "";

@@ -14,6 +14,7 @@
 
 #include "reap/decimal.h"
 #include "reap/identity.h"
+#include "reap/internal/paths.h"
 #include "reap/proc.h"
 
 namespace reap {
@@ -90,24 +91,13 @@ Result<Identity> ReadPidfileAt(int dir_fd, const std::string& base, const std::s
   return id;
 }
 
-void SplitPath(const std::string& path, std::string* dir, std::string* base) {
-  std::size_t slash = path.rfind('/');
-  if (slash == std::string::npos) {
-    *dir = ".";
-    *base = path;
-  } else {
-    *dir = slash == 0 ? "/" : path.substr(0, slash);
-    *base = path.substr(slash + 1);
-  }
-}
-
 constexpr int kLockAttempts = 2000;  // x 5 ms = 10 s
 
 }  // namespace
 
 Result<Identity> ReadPidfileIdentity(const std::string& path) {
   std::string dir, base;
-  SplitPath(path, &dir, &base);
+  internal::SplitPath(path, &dir, &base);
   if (base.empty()) return OpError("pidfile", EISDIR, path);
   int dir_fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir_fd < 0) return OpError("pidfile", errno, path);
@@ -124,7 +114,7 @@ Result<pid_t> ReadPidfile(const std::string& path) {
 
 Result<PidfileWriter> PidfileWriter::Prepare(const std::string& path, bool force) {
   std::string dir, base;
-  SplitPath(path, &dir, &base);
+  internal::SplitPath(path, &dir, &base);
   if (base.empty()) return OpError("pidfile", EISDIR, path);
   int dir_fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir_fd < 0) {
