@@ -457,6 +457,19 @@ class ScenarioRun {
 
   // Whether C was adopted, and lives or exits as told.
   void ObserveCommand() {
+    if (c_ == 0) {
+      // No report at CollectCommandReport's short look (its caller had no
+      // result: killed, say, while the chain was stopped). Released, the
+      // chain may still start C, later on a busy machine: wait for its
+      // report while any process of the scenario is left to write it, so
+      // that a C that reports late is judged as C, not as a leftover.
+      PollReaping(
+          &reaps_,
+          [&] { return ReadProbeReport(paths_.report).has_value() || Descendants(getpid()).empty(); },
+          deadline::kOnlyCommandLeft);
+      obs_.command = ReadProbeReport(paths_.report);
+      c_ = obs_.command ? obs_.command->pid : 0;
+    }
     if (c_ != 0) {
       if (obs_.command_should_live) {
         obs_.command_reparented = PollReaping(
